@@ -1,0 +1,23 @@
+#ifndef CAIRN_CLI_COMMANDS_H_
+#define CAIRN_CLI_COMMANDS_H_
+
+#include <string>
+#include <vector>
+
+namespace cairn::cli {
+
+// Exit codes shared by every command.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFindings = 1;  // Errors in the input; fmt --check.
+inline constexpr int kExitUsage = 2;     // Bad flags, unreadable files.
+
+// cairn check [--format=text|json] [--color=auto|always|never] PATH...
+int Check(const std::vector<std::string>& args);
+// cairn fmt [--check | -w] [PATH...]; no path formats stdin to stdout.
+int Fmt(const std::vector<std::string>& args);
+// cairn ast FILE: prints the syntax tree (for debugging the parser).
+int Ast(const std::vector<std::string>& args);
+
+}  // namespace cairn::cli
+
+#endif  // CAIRN_CLI_COMMANDS_H_

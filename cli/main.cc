@@ -1,0 +1,52 @@
+// The cairn command: one binary, one subcommand per verb.
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "cli/commands.h"
+
+namespace {
+
+constexpr char kUsage[] = R"(usage: cairn COMMAND [ARGS]
+
+Commands:
+  check PATH...      parse every .cairn file under PATHs and report mistakes
+                     (--format=text|json, --color=auto|always|never)
+  fmt [PATH...]      print files in canonical form; -w rewrites them,
+                     --check lists unformatted files and exits 1
+  ast FILE           print the syntax tree of a file
+  help               show this text
+
+Exit status: 0 success, 1 mistakes found, 2 bad usage or unreadable input.
+)";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Under `bazel run`, resolve paths against the directory it was run from.
+  if (const char* dir = std::getenv("BUILD_WORKING_DIRECTORY")) {
+    if (chdir(dir) != 0)
+      std::perror("cairn: cannot enter BUILD_WORKING_DIRECTORY");
+  }
+  if (argc < 2) {
+    std::fputs(kUsage, stderr);
+    return cairn::cli::kExitUsage;
+  }
+  std::string_view command = argv[1];
+  std::vector<std::string> args(argv + 2, argv + argc);
+  if (command == "check") return cairn::cli::Check(args);
+  if (command == "fmt") return cairn::cli::Fmt(args);
+  if (command == "ast") return cairn::cli::Ast(args);
+  if (command == "help" || command == "--help" || command == "-h") {
+    std::fputs(kUsage, stdout);
+    return cairn::cli::kExitOk;
+  }
+  std::fprintf(stderr, "cairn: unknown command '%s'\n\n%s",
+               std::string(command).c_str(), kUsage);
+  return cairn::cli::kExitUsage;
+}
