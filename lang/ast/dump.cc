@@ -21,6 +21,9 @@ void Quote(std::string& out, std::string_view text) {
       case '\t':
         out += "\\t";
         break;
+      case '\r':
+        out += "\\r";
+        break;
       default:
         out += c;
     }

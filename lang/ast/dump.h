@@ -8,7 +8,7 @@
 namespace cairn::ast {
 
 // A readable S-expression of the tree, one statement a line, for golden
-// tests and `cairn parse --dump`. Strings are shown decoded and quoted.
+// tests and `cairn ast`. Strings are shown decoded and quoted.
 std::string Dump(const File& file);
 std::string DumpExpr(const Expr& expr);
 

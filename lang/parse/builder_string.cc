@@ -29,7 +29,7 @@ void AppendUtf8(std::string& out, char32_t c) {
 
 bool IsBlank(std::string_view s) {
   for (char c : s) {
-    if (c != ' ' && c != '\t') return false;
+    if (c != ' ' && c != '\t' && c != '\r') return false;
   }
   return true;
 }

@@ -196,6 +196,11 @@ std::string DescribeExpected(const antlr4::misc::IntervalSet& expected,
 
 void ErrorStrategy::ReportAt(antlr4::Parser* recognizer,
                              antlr4::Token* offending, std::string summary) {
+  // After the filter cut the input short, the end it invented is no news.
+  if (filter_.stopped() && offending != nullptr &&
+      offending->getType() == antlr4::Token::EOF) {
+    return;
+  }
   size_t offset = offending ? offending->getStartIndex() : 0;
   if (offset == last_offset_) return;  // One message per position.
   last_offset_ = offset;
@@ -214,6 +219,9 @@ void ErrorStrategy::ReportAt(antlr4::Parser* recognizer,
       break;
     }
     std::string word = start->getText();
+    bool is_known = false;
+    for (std::string_view known : kStatementWords) is_known |= known == word;
+    if (is_known) break;
     std::string match = ClosestMatch(word, kStatementWords);
     if (match.empty()) break;
     Diagnostic d =

@@ -110,7 +110,7 @@ void TokenFilter::Report(Diagnostic diagnostic) {
 
 int TokenFilter::Depth() const {
   int base = open_.empty() ? 0 : open_.back().base_depth + 1;
-  return base + chain_;
+  return base + chain_ + unary_run_;
 }
 
 std::unique_ptr<antlr4::Token> TokenFilter::Synthetic(size_t type,
@@ -283,6 +283,7 @@ std::unique_ptr<antlr4::Token> TokenFilter::Next() {
     return t;
   }
 
+  if (type != CairnLexer::NOT && type != CairnLexer::MINUS) unary_run_ = 0;
   switch (type) {
     case CairnLexer::STRING_CLOSE:
     case CairnLexer::TRIPLE_CLOSE:
@@ -342,7 +343,11 @@ std::unique_ptr<antlr4::Token> TokenFilter::Next() {
     }
     case CairnLexer::NOT:
     case CairnLexer::MINUS:
-      if (StartsOperand(previous_type_)) ++chain_;
+      if (StartsOperand(previous_type_)) {
+        ++unary_run_;
+      } else {
+        unary_run_ = 0;
+      }
       break;
     case CairnLexer::QUESTION:
       ++chain_;

@@ -53,8 +53,10 @@ class TokenFilter : public antlr4::TokenSource {
     return lexer_.getTokenFactory();
   }
 
-  // Reports an error through the budget; false once it is exhausted.
+  // Reports a diagnostic, counting errors against the budget.
   void Report(Diagnostic diagnostic);
+  // Whether the stream was cut short (nesting or error limits).
+  bool stopped() const { return budget_.stopped; }
 
  private:
   struct Open {
@@ -84,7 +86,8 @@ class TokenFilter : public antlr4::TokenSource {
   std::vector<Open> open_;
   std::deque<std::unique_ptr<antlr4::Token>> pending_;
   size_t previous_type_ = 0;  // Of the last token passed on; 0 at start.
-  int chain_ = 0;             // Prefix operators, ?, else-ifs at this level.
+  int chain_ = 0;             // ?: and else-if chains at this level.
+  int unary_run_ = 0;         // Consecutive prefix operators.
   uint32_t last_error_char_end_ = UINT32_MAX;
   uint32_t eof_offset_ = 0;
   bool done_ = false;
