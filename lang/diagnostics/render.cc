@@ -149,14 +149,6 @@ std::string RenderText(const Diagnostic& d, const SourceManager& sources,
   if (file != nullptr) {
     AppendSnippet(out, *file, d.range, options, paint, kGreen);
   }
-  for (const DiagnosticLabel& label : d.labels) {
-    const SourceFile* label_file = sources.Get(label.range.file);
-    if (label_file == nullptr) continue;
-    StrAppend(&out, paint(kBold, Location(sources, label.range)), ": ",
-              paint(kCyan, "note"), ": ", SanitizeForDisplay(label.message),
-              "\n");
-    AppendSnippet(out, *label_file, label.range, options, paint, kCyan);
-  }
   if (!d.help.empty()) {
     StrAppend(&out, "  = ", paint(kBold, "help"), ": ",
               SanitizeForDisplay(d.help), "\n");
@@ -165,6 +157,14 @@ std::string RenderText(const Diagnostic& d, const SourceManager& sources,
     for (std::string_view line : StrSplit(d.detail, '\n')) {
       StrAppend(&out, "  ", SanitizeForDisplay(line), "\n");
     }
+  }
+  for (const DiagnosticLabel& label : d.labels) {
+    const SourceFile* label_file = sources.Get(label.range.file);
+    if (label_file == nullptr) continue;
+    StrAppend(&out, paint(kBold, Location(sources, label.range)), ": ",
+              paint(kCyan, "note"), ": ", SanitizeForDisplay(label.message),
+              "\n");
+    AppendSnippet(out, *label_file, label.range, options, paint, kCyan);
   }
   return out;
 }

@@ -67,6 +67,10 @@ INT: DIGITS | '0x' [0-9a-fA-F_]+ | '0o' [0-7_]+;
 fragment DIGITS: [0-9] [0-9_]*;
 fragment EXPONENT: [eE] [+-]? [0-9]+;
 
+// A digit run glued to letters (0b101, 12ab, 0o9) is one malformed number;
+// the token filter reports it and reads it as 0. INT and FLOAT win ties.
+BAD_NUMBER: [0-9] [0-9a-zA-Z_]*;
+
 IDENT: [a-zA-Z_] [a-zA-Z0-9_]*;
 
 TRIPLE_OPEN: '"""' -> pushMode(TRIPLE);

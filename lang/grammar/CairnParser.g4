@@ -50,7 +50,9 @@ ifStmt: IF expr body (ELSE (ifStmt | body))?;
 // allow tcp [22, 80] from any to "10.0.0.1"
 ruleStmt: action=(ALLOW | DENY | REJECT) name ports? (FROM expr)? (TO expr)?;
 
-ports: INT | string | list | LPAREN expr RPAREN;
+// Ports stand on the rule's line: a number, a range string, a list, a name
+// (web_ports, vars.ports) or a parenthesized expression.
+ports: {SameLine()}? (INT | string | list | IDENT (DOT name)* | LPAREN expr RPAREN);
 
 attrStmt: name ASSIGN expr;
 

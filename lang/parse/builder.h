@@ -39,6 +39,10 @@ class Builder {
   ast::Body Body(P::BodyContext* ctx);
   const ast::TypeExpr* Type(P::TypeContext* ctx);
   const ast::Expr* Label(P::LabelContext* ctx);
+  // first.rest[0].rest[1]...: a name and its members.
+  const ast::Expr* DottedName(antlr4::ParserRuleContext* ctx,
+                              antlr4::tree::TerminalNode* first,
+                              const std::vector<P::NameContext*>& rest);
 
   // Expressions (builder_expr.cc).
   const ast::Expr* Expr(P::ExprContext* ctx);

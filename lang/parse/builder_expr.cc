@@ -124,7 +124,8 @@ const ast::Expr* Builder::Int(antlr4::Token* token) {
   e->begin = Begin(token);
   e->end = End(token);
   std::string digits;
-  for (char c : Text(e->begin, e->end)) {
+  // getText(): a malformed number was already reported and reads as "0".
+  for (char c : token->getText()) {
     if (c != '_') digits += c;
   }
   int base = 10;

@@ -109,6 +109,8 @@ const ast::Stmt* Builder::Rule(P::RuleStmtContext* ctx) {
       s->ports = String(ports->string());
     } else if (ports->list()) {
       s->ports = List(ports->list());
+    } else if (ports->IDENT()) {
+      s->ports = DottedName(ports, ports->IDENT(), ports->name());
     } else {
       auto* paren = New<ast::ParenExpr>(ports);
       paren->inner = Expr(ports->expr());
@@ -143,14 +145,18 @@ const ast::Stmt* Builder::Block(P::BlockStmtContext* ctx) {
 const ast::Expr* Builder::Label(P::LabelContext* ctx) {
   if (ctx->string()) return String(ctx->string());
   if (ctx->expr()) return Expr(ctx->expr());
-  // IDENT (DOT name)*
-  auto* name = New<ast::NameExpr>(ctx);
-  antlr4::Token* first = ctx->IDENT() ? ctx->IDENT()->getSymbol() : nullptr;
+  return DottedName(ctx, ctx->IDENT(), ctx->name());
+}
+
+const ast::Expr* Builder::DottedName(antlr4::ParserRuleContext* ctx,
+                                     antlr4::tree::TerminalNode* first,
+                                     const std::vector<P::NameContext*>& rest) {
   if (first == nullptr) return Error(Begin(ctx));
-  name->name = Text(Begin(first), End(first));
-  name->end = End(first);
+  auto* name = New<ast::NameExpr>(ctx);
+  name->end = End(first->getSymbol());
+  name->name = Text(name->begin, name->end);
   const ast::Expr* result = name;
-  for (P::NameContext* member : ctx->name()) {
+  for (P::NameContext* member : rest) {
     auto* m = New<ast::MemberExpr>(ctx);
     m->object = result;
     m->member = Name(member);

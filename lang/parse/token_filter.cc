@@ -243,6 +243,19 @@ std::unique_ptr<antlr4::Token> TokenFilter::Next() {
     piece(CairnLexer::STRING_CLOSE, end - 1, end);
     return nullptr;
   }
+  if (type == CairnLexer::BAD_NUMBER) {
+    Diagnostic d = MakeDiagnostic(
+        DiagnosticKind::kMalformedNumber, Range(begin, end),
+        StrCat("malformed number '", t->getText(), "'"));
+    d.help =
+        "numbers are decimal (1_000), hex (0x1f) or octal (0o755); quote "
+        "text that starts with a digit";
+    Report(std::move(d));
+    auto number = Synthetic(CairnLexer::INT, begin);
+    static_cast<antlr4::CommonToken*>(number.get())->setStopIndex(end - 1);
+    static_cast<antlr4::CommonToken*>(number.get())->setText("0");
+    return number;
+  }
   if (type == CairnLexer::ERROR_CHAR) {
     if (begin != last_error_char_end_) {
       std::string text = t->getText();
