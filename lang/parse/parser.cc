@@ -10,6 +10,7 @@
 #include "lang/parse/builder.h"
 #include "lang/parse/char_stream.h"
 #include "lang/parse/error_strategy.h"
+#include "lang/parse/lexer.h"
 #include "lang/parse/parse.h"
 #include "lang/parse/structure.h"
 #include "lang/parse/token_filter.h"
@@ -18,7 +19,6 @@
 namespace cairn {
 namespace {
 
-using cairn_antlr::CairnLexer;
 using cairn_antlr::CairnParser;
 using parse_internal::Builder;
 using parse_internal::ErrorBudget;
@@ -63,10 +63,8 @@ std::unique_ptr<ast::File> Parse(const SourceFile& source,
 
   ErrorBudget budget;
   Utf8CharStream chars(source.text(), source.path());
-  CairnLexer lexer(&chars);
+  parse_internal::Lexer lexer(source.text(), &chars);
   SilentListener silent;
-  lexer.removeErrorListeners();
-  lexer.addErrorListener(&silent);
   TokenFilter filter(lexer, source.id(), file->comments, diagnostics, budget);
   antlr4::UnbufferedTokenStream tokens(&filter);
   CairnParser parser(&tokens);

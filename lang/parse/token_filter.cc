@@ -83,7 +83,7 @@ bool StartsOperand(size_t previous) {
 
 }  // namespace
 
-TokenFilter::TokenFilter(CairnLexer& lexer, FileId file,
+TokenFilter::TokenFilter(antlr4::TokenSource& lexer, FileId file,
                          std::vector<ast::Comment>& comments,
                          DiagnosticSink& diagnostics, ErrorBudget& budget)
     : lexer_(lexer),

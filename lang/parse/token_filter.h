@@ -36,7 +36,7 @@ struct ErrorBudget {
 // After too many errors it ends the stream.
 class TokenFilter : public antlr4::TokenSource {
  public:
-  TokenFilter(cairn_antlr::CairnLexer& lexer, FileId file,
+  TokenFilter(antlr4::TokenSource& lexer, FileId file,
               std::vector<ast::Comment>& comments, DiagnosticSink& diagnostics,
               ErrorBudget& budget);
 
@@ -78,7 +78,7 @@ class TokenFilter : public antlr4::TokenSource {
     return {file_, begin, end};
   }
 
-  cairn_antlr::CairnLexer& lexer_;
+  antlr4::TokenSource& lexer_;
   FileId file_;
   std::vector<ast::Comment>& comments_;
   DiagnosticSink& diagnostics_;
