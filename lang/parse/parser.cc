@@ -14,6 +14,7 @@
 #include "lang/parse/parse.h"
 #include "lang/parse/structure.h"
 #include "lang/parse/token_filter.h"
+#include "lang/parse/token_stream.h"
 #include "lang/source/utf8.h"
 
 namespace cairn {
@@ -66,7 +67,7 @@ std::unique_ptr<ast::File> Parse(const SourceFile& source,
   parse_internal::Lexer lexer(source.text(), &chars);
   SilentListener silent;
   TokenFilter filter(lexer, source.id(), file->comments, diagnostics, budget);
-  antlr4::UnbufferedTokenStream tokens(&filter);
+  parse_internal::WindowTokenStream tokens(&filter);
   CairnParser parser(&tokens);
   parser.removeErrorListeners();
   parser.addErrorListener(&silent);
@@ -77,9 +78,8 @@ std::unique_ptr<ast::File> Parse(const SourceFile& source,
   std::vector<const ast::Stmt*> stmts;
   try {
     while (true) {
-      // Keep every token of this statement alive until the AST is built:
-      // the parse tree points at them.
-      ssize_t marker = tokens.mark();
+      // Every token of this statement stays alive until the AST is built
+      // (the parse tree points at them); Compact() frees them after.
       size_t start = tokens.index();
       CairnParser::NextContext* next = nullptr;
       // Fast path: SLL prediction, which fails only on a syntax error or a
@@ -102,17 +102,17 @@ std::unique_ptr<ast::File> Parse(const SourceFile& source,
         stmts.push_back(stmt);
       }
       if (!at_end && tokens.index() == start) tokens.consume();  // Progress.
-      tokens.release(marker);
       parser.getTreeTracker().reset();
+      tokens.Compact();
       if (at_end || tokens.LA(1) == antlr4::Token::EOF) break;
     }
-  } catch (antlr4::RuntimeException& e) {
-    // A bug in the grammar or the runtime must not take the tool down.
+  } catch (std::exception& e) {
+    // A bug in the grammar or the runtime must not take the tool down; ANTLR
+    // throws its own exceptions and nothing of ours throws.
+    uint32_t at = source.text().size();
     diagnostics.Add(MakeDiagnostic(
-        DiagnosticKind::kSyntaxError,
-        {source.id(), static_cast<uint32_t>(tokens.LT(1)->getStartIndex()),
-         static_cast<uint32_t>(tokens.LT(1)->getStartIndex())},
-        StrCat("the parser gave up here: ", e.what())));
+        DiagnosticKind::kSyntaxError, {source.id(), at, at},
+        StrCat("the parser gave up before the end of the file: ", e.what())));
   }
   file->stmts = file->arena.Copy(absl::Span<const ast::Stmt* const>(stmts));
   parse_internal::CheckStructure(source, *file, diagnostics);
