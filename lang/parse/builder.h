@@ -41,7 +41,7 @@ class Builder {
   const ast::Expr* Label(P::LabelContext* ctx);
   // first.rest[0].rest[1]...: a name and its members.
   const ast::Expr* DottedName(antlr4::ParserRuleContext* ctx,
-                              antlr4::tree::TerminalNode* first,
+                              antlr4::Token* first,
                               const std::vector<P::NameContext*>& rest);
 
   // Expressions (builder_expr.cc).
@@ -93,6 +93,9 @@ class Builder {
   Arena& arena_;
   TokenFilter& filter_;
   mutable uint32_t last_end_ = 0;
+  static constexpr int kMaxExprDepth = 512;
+  int expr_depth_ = 0;
+  bool reported_depth_ = false;
 };
 
 }  // namespace cairn::parse_internal

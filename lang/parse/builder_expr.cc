@@ -7,6 +7,7 @@
 
 #include "base/strings.h"
 #include "lang/parse/builder.h"
+#include "lang/parse/tree_access.h"
 
 namespace cairn::parse_internal {
 namespace {
@@ -48,44 +49,62 @@ ast::BinaryOp BinaryOpOf(size_t type) {
 
 const ast::Expr* Builder::Expr(P::ExprContext* ctx) {
   if (ctx == nullptr ||
-      ctx->exception != nullptr && ctx->getStart() == nullptr) {
+      (ctx->exception != nullptr && ctx->getStart() == nullptr)) {
     return Error(last_end_);
   }
-  if (auto* c = dynamic_cast<P::PrimaryExprContext*>(ctx)) {
-    return Primary(c->primary());
+  // ANTLR parses a chain like a.b.c... or 1 + 1 + ... in a loop, but the
+  // tree it builds is as deep as the chain is long; stop descending before
+  // this (and every later stage walking the AST) runs out of stack.
+  if (expr_depth_ >= kMaxExprDepth) {
+    if (!reported_depth_) {
+      reported_depth_ = true;
+      Report(DiagnosticKind::kNestingTooDeep, Begin(ctx), Begin(ctx),
+             StrCat("expression nested deeper than ", kMaxExprDepth,
+                    " levels (a chain of that many operators?); split it "
+                    "with let"));
+    }
+    return Error(Begin(ctx));
   }
-  if (auto* c = dynamic_cast<P::MemberExprContext*>(ctx)) {
+  struct DepthGuard {
+    int& depth;
+    explicit DepthGuard(int& d) : depth(d) { ++depth; }
+    ~DepthGuard() { --depth; }
+  } guard(expr_depth_);
+  if (auto* c = As<P::PrimaryExprContext>(ctx)) {
+    return Primary(Child<P::PrimaryContext>(c));
+  }
+  if (auto* c = As<P::MemberExprContext>(ctx)) {
     auto* e = New<ast::MemberExpr>(c);
-    e->object = Expr(c->expr());
-    e->member = Name(c->name());
+    e->object = Expr(ExprChild(c));
+    e->member = Name(Child<P::NameContext>(c));
     return e;
   }
-  if (auto* c = dynamic_cast<P::IndexExprContext*>(ctx)) {
+  if (auto* c = As<P::CallExprContext>(ctx)) return Call(c);
+  if (auto* c = As<P::BinaryExprContext>(ctx)) {
+    auto* e = New<ast::BinaryExpr>(c);
+    e->op = BinaryOpOf(c->op ? c->op->getType() : P::OR);
+    e->lhs = Expr(ExprChild(c, 0));
+    e->rhs = Expr(ExprChild(c, 1));
+    return e;
+  }
+  if (auto* c = As<P::IndexExprContext>(ctx)) {
     auto* e = New<ast::IndexExpr>(c);
-    e->object = Expr(c->expr(0));
-    e->index = Expr(c->expr(1));
+    e->object = Expr(ExprChild(c, 0));
+    e->index = Expr(ExprChild(c, 1));
     return e;
   }
-  if (auto* c = dynamic_cast<P::CallExprContext*>(ctx)) return Call(c);
-  if (auto* c = dynamic_cast<P::UnaryExprContext*>(ctx)) {
+  if (auto* c = As<P::UnaryExprContext>(ctx)) {
     auto* e = New<ast::UnaryExpr>(c);
     e->op = c->op && c->op->getType() == P::MINUS ? ast::UnaryOp::kNeg
                                                   : ast::UnaryOp::kNot;
-    e->operand = Expr(c->expr());
+    e->operand = Expr(ExprChild(c));
     return e;
   }
-  if (auto* c = dynamic_cast<P::BinaryExprContext*>(ctx)) {
-    auto* e = New<ast::BinaryExpr>(c);
-    e->op = BinaryOpOf(c->op ? c->op->getType() : P::OR);
-    e->lhs = Expr(c->expr(0));
-    e->rhs = Expr(c->expr(1));
-    return e;
-  }
-  if (auto* c = dynamic_cast<P::CondExprContext*>(ctx)) {
+  if (auto* c = As<P::CondExprContext>(ctx)) {
     auto* e = New<ast::ConditionalExpr>(c);
-    e->condition = Expr(c->expr(0));
-    e->then_value = Expr(c->expr(1));
-    e->else_value = Expr(c->expr(2));
+    e->condition = Expr(ExprChild(c, 0));
+    e->then_value = Expr(ExprChild(c, 1));
+    e->else_value = Expr(ExprChild(c, 2));
     return e;
   }
   return Error(Begin(ctx));
@@ -93,28 +112,44 @@ const ast::Expr* Builder::Expr(P::ExprContext* ctx) {
 
 const ast::Expr* Builder::Primary(P::PrimaryContext* ctx) {
   if (ctx == nullptr) return Error(last_end_);
-  if (auto* t = ctx->INT()) return Int(t->getSymbol());
-  if (auto* t = ctx->FLOAT()) return Float(t->getSymbol());
-  if (auto* c = ctx->string()) return String(c);
-  if (ctx->TRUE() || ctx->FALSE()) {
-    auto* e = New<ast::BoolExpr>(ctx);
-    e->value = ctx->TRUE() != nullptr;
-    return e;
-  }
-  if (ctx->NULL_()) return New<ast::NullExpr>(ctx);
-  if (auto* t = ctx->IDENT()) {
-    auto* e = New<ast::NameExpr>(ctx);
-    e->name = Text(e->begin, e->end);
-    (void)t;
-    return e;
-  }
-  if (auto* c = ctx->list()) return List(c);
-  if (auto* c = ctx->comprehension()) return Comprehension(c);
-  if (auto* c = ctx->map()) return Map(c);
-  if (auto* c = ctx->expr()) {
-    auto* e = New<ast::ParenExpr>(ctx);
-    e->inner = Expr(c);
-    return e;
+  switch (StartType(ctx)) {
+    case P::INT:
+      return Int(ctx->getStart());
+    case P::FLOAT:
+      return Float(ctx->getStart());
+    case P::STRING_OPEN:
+    case P::TRIPLE_OPEN:
+      if (auto* c = Child<P::StringContext>(ctx)) return String(c);
+      break;
+    case P::TRUE:
+    case P::FALSE: {
+      auto* e = New<ast::BoolExpr>(ctx);
+      e->value = StartType(ctx) == P::TRUE;
+      return e;
+    }
+    case P::NULL_:
+      return New<ast::NullExpr>(ctx);
+    case P::IDENT: {
+      auto* e = New<ast::NameExpr>(ctx);
+      e->name = Text(e->begin, e->end);
+      return e;
+    }
+    case P::LBRACKET:
+      if (auto* c = Child<P::ListContext>(ctx)) return List(c);
+      if (auto* c = Child<P::ComprehensionContext>(ctx)) {
+        return Comprehension(c);
+      }
+      break;
+    case P::LBRACE:
+      if (auto* c = Child<P::MapContext>(ctx)) return Map(c);
+      break;
+    case P::LPAREN: {
+      auto* e = New<ast::ParenExpr>(ctx);
+      e->inner = Expr(ExprChild(ctx));
+      return e;
+    }
+    default:
+      break;
   }
   return Error(Begin(ctx));
 }
@@ -164,32 +199,32 @@ const ast::Expr* Builder::Float(antlr4::Token* token) {
 const ast::Expr* Builder::List(P::ListContext* ctx) {
   auto* e = New<ast::ListExpr>(ctx);
   std::vector<const ast::Expr*> items;
-  for (P::ExprContext* item : ctx->expr()) items.push_back(Expr(item));
+  for (P::ExprContext* item : ExprChildren(ctx)) items.push_back(Expr(item));
   e->items = Copy(items);
   return e;
 }
 
 const ast::Expr* Builder::Comprehension(P::ComprehensionContext* ctx) {
   auto* e = New<ast::ComprehensionExpr>(ctx);
-  std::vector<P::NameContext*> names = ctx->name();
+  std::vector<P::NameContext*> names = Children<P::NameContext>(ctx);
   if (!names.empty()) e->key = Name(names[0]);
   if (names.size() > 1) e->value_var = Name(names[1]);
-  std::vector<P::ExprContext*> exprs = ctx->expr();
+  std::vector<P::ExprContext*> exprs = ExprChildren(ctx);
   e->iterable = Expr(exprs.size() > 0 ? exprs[0] : nullptr);
   e->value = Expr(exprs.size() > 1 ? exprs[1] : nullptr);
-  if (ctx->IF() && exprs.size() > 2) e->condition = Expr(exprs[2]);
+  if (exprs.size() > 2) e->condition = Expr(exprs[2]);
   return e;
 }
 
 const ast::Expr* Builder::Map(P::MapContext* ctx) {
   auto* e = New<ast::MapExpr>(ctx);
   std::vector<ast::MapEntry> entries;
-  for (P::EntryContext* entry : ctx->entry()) {
+  for (P::EntryContext* entry : Children<P::EntryContext>(ctx)) {
     ast::MapEntry m;
-    if (entry->string()) {
-      m.key = String(entry->string());
-    } else if (entry->name()) {
-      ast::Ident id = Name(entry->name());
+    if (auto* key = Child<P::StringContext>(entry)) {
+      m.key = String(key);
+    } else if (auto* name = Child<P::NameContext>(entry)) {
+      ast::Ident id = Name(name);
       auto* key = arena_.New<ast::NameExpr>();
       key->begin = id.begin;
       key->end = id.end;
@@ -198,7 +233,7 @@ const ast::Expr* Builder::Map(P::MapContext* ctx) {
     } else {
       m.key = Error(Begin(entry));
     }
-    m.value = Expr(entry->expr());
+    m.value = Expr(ExprChild(entry));
     entries.push_back(m);
   }
   e->entries = Copy(entries);
@@ -207,12 +242,12 @@ const ast::Expr* Builder::Map(P::MapContext* ctx) {
 
 const ast::Expr* Builder::Call(P::CallExprContext* ctx) {
   auto* e = New<ast::CallExpr>(ctx);
-  e->callee = Expr(ctx->expr());
+  e->callee = Expr(ExprChild(ctx));
   std::vector<ast::Arg> args;
-  for (P::ArgContext* arg : ctx->arg()) {
+  for (P::ArgContext* arg : Children<P::ArgContext>(ctx)) {
     ast::Arg a;
-    if (arg->name()) a.name = Name(arg->name());
-    a.value = Expr(arg->expr());
+    if (auto* name = Child<P::NameContext>(arg)) a.name = Name(name);
+    a.value = Expr(ExprChild(arg));
     args.push_back(a);
   }
   e->args = Copy(args);

@@ -4,6 +4,7 @@
 
 #include "base/strings.h"
 #include "lang/parse/builder.h"
+#include "lang/parse/tree_access.h"
 #include "lang/source/utf8.h"
 
 namespace cairn::parse_internal {
@@ -38,12 +39,15 @@ bool IsBlank(std::string_view s) {
 
 const ast::StringExpr* Builder::String(P::StringContext* ctx) {
   auto* e = New<ast::StringExpr>(ctx);
-  e->triple = ctx->TRIPLE_OPEN() != nullptr;
-  std::vector<P::StringPartContext*> raw = ctx->stringPart();
+  e->triple = StartType(ctx) == P::TRIPLE_OPEN;
+  std::vector<P::StringPartContext*> raw = Children<P::StringPartContext>(ctx);
+  auto is_text = [](P::StringPartContext* part) {
+    return StartType(part) == P::STRING_TEXT;
+  };
 
   // Fast path: "plain text" points into the source.
-  if (raw.size() == 1 && raw[0]->STRING_TEXT() && !e->triple) {
-    antlr4::Token* t = raw[0]->STRING_TEXT()->getSymbol();
+  if (raw.size() == 1 && is_text(raw[0]) && !e->triple) {
+    antlr4::Token* t = raw[0]->getStart();
     ast::StringPart part{Text(Begin(t), End(t)), nullptr};
     e->parts = arena_.Copy(absl::Span<const ast::StringPart>(&part, 1));
     return e;
@@ -56,8 +60,8 @@ const ast::StringExpr* Builder::String(P::StringContext* ctx) {
   size_t first_text_skip = 0;
   size_t last_text_cut = std::string_view::npos;
   if (e->triple && !raw.empty()) {
-    if (raw.front()->STRING_TEXT()) {
-      antlr4::Token* t = raw.front()->STRING_TEXT()->getSymbol();
+    if (is_text(raw.front())) {
+      antlr4::Token* t = raw.front()->getStart();
       std::string_view text = Text(Begin(t), End(t));
       size_t newline = text.find('\n');
       if (newline != std::string_view::npos &&
@@ -65,8 +69,8 @@ const ast::StringExpr* Builder::String(P::StringContext* ctx) {
         first_text_skip = newline + 1;
       }
     }
-    if (raw.back()->STRING_TEXT()) {
-      antlr4::Token* t = raw.back()->STRING_TEXT()->getSymbol();
+    if (is_text(raw.back())) {
+      antlr4::Token* t = raw.back()->getStart();
       std::string_view text = Text(Begin(t), End(t));
       size_t newline = text.rfind('\n');
       if (newline != std::string_view::npos &&
@@ -87,8 +91,9 @@ const ast::StringExpr* Builder::String(P::StringContext* ctx) {
   };
   for (size_t i = 0; i < raw.size(); ++i) {
     P::StringPartContext* part = raw[i];
-    if (auto* node = part->STRING_TEXT()) {
-      antlr4::Token* t = node->getSymbol();
+    size_t kind = StartType(part);
+    if (kind == P::STRING_TEXT) {
+      antlr4::Token* t = part->getStart();
       std::string_view chunk = Text(Begin(t), End(t));
       if (i == 0) chunk.remove_prefix(std::min(first_text_skip, chunk.size()));
       if (i + 1 == raw.size() && last_text_cut != std::string_view::npos) {
@@ -118,8 +123,8 @@ const ast::StringExpr* Builder::String(P::StringContext* ctx) {
       continue;
     }
     at_line_start = false;
-    if (auto* node = part->STRING_ESCAPE()) {
-      antlr4::Token* t = node->getSymbol();
+    if (kind == P::STRING_ESCAPE) {
+      antlr4::Token* t = part->getStart();
       uint32_t begin = Begin(t);
       uint32_t end = End(t);
       std::string_view escape = Text(begin, end);
@@ -144,8 +149,8 @@ const ast::StringExpr* Builder::String(P::StringContext* ctx) {
           std::string_view rest;
           P::StringPartContext* next =
               i + 1 < raw.size() ? raw[i + 1] : nullptr;
-          if (next != nullptr && next->STRING_TEXT()) {
-            antlr4::Token* n = next->STRING_TEXT()->getSymbol();
+          if (next != nullptr && is_text(next)) {
+            antlr4::Token* n = next->getStart();
             rest = Text(Begin(n), End(n));
           }
           size_t close = rest.find('}');
@@ -173,7 +178,7 @@ const ast::StringExpr* Builder::String(P::StringContext* ctx) {
           }
           AppendUtf8(text, value);
           // Consume the "{...}" from the next text part.
-          antlr4::Token* n = next->STRING_TEXT()->getSymbol();
+          antlr4::Token* n = next->getStart();
           std::string_view after = Text(Begin(n) + close + 1, End(n));
           text.append(after);
           ++i;
@@ -194,9 +199,10 @@ const ast::StringExpr* Builder::String(P::StringContext* ctx) {
       }
       continue;
     }
-    if (part->INTERP_OPEN()) {
+    if (kind == P::INTERP_OPEN) {
       flush();
-      if (part->expr() == nullptr) {
+      P::ExprContext* inner = ExprChild(part);
+      if (inner == nullptr) {
         uint32_t begin = Begin(part);
         uint32_t end = End(part);
         Diagnostic d = MakeDiagnostic(DiagnosticKind::kEmptyInterpolation,
@@ -206,7 +212,7 @@ const ast::StringExpr* Builder::String(P::StringContext* ctx) {
         filter_.Report(std::move(d));
         continue;
       }
-      parts.push_back({{}, Expr(part->expr())});
+      parts.push_back({{}, Expr(inner)});
     }
   }
   flush();
