@@ -1,6 +1,8 @@
 // cairn check: parse and check files, print diagnostics.
 
 #include <cstdio>
+#include <iostream>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -36,7 +38,18 @@ int Check(const std::vector<std::string>& args) {
     std::fprintf(stderr, "usage: cairn check [--format=text|json] PATH...\n");
     return kExitUsage;
   }
-  absl::StatusOr<std::vector<std::string>> files = CollectCairnFiles(paths);
+  // "-" reads standard input (an editor's unsaved buffer).
+  bool read_stdin = false;
+  std::vector<std::string> file_paths;
+  for (const std::string& path : paths) {
+    if (path == "-") {
+      read_stdin = true;
+    } else {
+      file_paths.push_back(path);
+    }
+  }
+  absl::StatusOr<std::vector<std::string>> files =
+      CollectCairnFiles(file_paths);
   if (!files.ok()) {
     std::fprintf(stderr, "cairn check: %s\n",
                  std::string(files.status().message()).c_str());
@@ -46,6 +59,13 @@ int Check(const std::vector<std::string>& args) {
   SourceManager sources;
   DiagnosticSink diagnostics;
   std::vector<std::unique_ptr<ast::File>> trees;
+  if (read_stdin) {
+    std::string text((std::istreambuf_iterator<char>(std::cin)),
+                     std::istreambuf_iterator<char>());
+    trees.push_back(
+        Parse(sources.AddBuffer("<stdin>", std::move(text)), diagnostics));
+  }
+  size_t file_count = files->size() + (read_stdin ? 1 : 0);
   for (const std::string& path : *files) {
     absl::StatusOr<const SourceFile*> source = sources.AddFile(path);
     if (!source.ok()) {
@@ -75,8 +95,8 @@ int Check(const std::vector<std::string>& args) {
         StrAppend(&summary, ", ", warnings,
                   warnings == 1 ? " warning" : " warnings");
       }
-      StrAppend(&summary, " in ", files->size(),
-                files->size() == 1 ? " file" : " files", "\n");
+      StrAppend(&summary, " in ", file_count,
+                file_count == 1 ? " file" : " files", "\n");
       std::fputs(summary.c_str(), stderr);
     }
   }

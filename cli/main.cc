@@ -15,7 +15,8 @@ namespace {
 constexpr char kUsage[] = R"(usage: cairn COMMAND [ARGS]
 
 Commands:
-  check PATH...      parse every .cairn file under PATHs and report mistakes
+  check PATH...      parse every .cairn file under PATHs ("-": stdin) and
+                     report mistakes
                      (--format=text|json, --color=auto|always|never)
   fmt [PATH...]      print files in canonical form; -w rewrites them,
                      --check lists unformatted files and exits 1
