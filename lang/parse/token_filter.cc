@@ -244,9 +244,9 @@ std::unique_ptr<antlr4::Token> TokenFilter::Next() {
     return nullptr;
   }
   if (type == CairnLexer::BAD_NUMBER) {
-    Diagnostic d = MakeDiagnostic(
-        DiagnosticKind::kMalformedNumber, Range(begin, end),
-        StrCat("malformed number '", t->getText(), "'"));
+    Diagnostic d =
+        MakeDiagnostic(DiagnosticKind::kMalformedNumber, Range(begin, end),
+                       StrCat("malformed number '", t->getText(), "'"));
     d.help =
         "numbers are decimal (1_000), hex (0x1f) or octal (0o755); quote "
         "text that starts with a digit";
