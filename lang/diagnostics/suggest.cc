@@ -33,6 +33,12 @@ std::string ClosestMatch(std::string_view name,
   std::string_view match;
   for (std::string_view candidate : candidates) {
     if (candidate == name) continue;
+    // The difference in length bounds the distance from below; skipping on
+    // it keeps a 10 MB word from costing an edit-distance table.
+    size_t gap = name.size() > candidate.size()
+                     ? name.size() - candidate.size()
+                     : candidate.size() - name.size();
+    if (gap >= best) continue;
     size_t d = EditDistance(name, candidate);
     if (d < best) {
       best = d;

@@ -1,5 +1,6 @@
 // Statements: parse-tree contexts to ast::Stmt.
 
+#include "base/strings.h"
 #include "lang/parse/builder.h"
 #include "lang/parse/tree_access.h"
 
@@ -182,6 +183,16 @@ const ast::Expr* Builder::DottedName(antlr4::ParserRuleContext* ctx,
                                      antlr4::Token* first,
                                      const std::vector<P::NameContext*>& rest) {
   if (first == nullptr) return Error(Begin(ctx));
+  // Each part nests one level deeper, as in Expr().
+  if (rest.size() >= static_cast<size_t>(kMaxExprDepth - expr_depth_)) {
+    if (!reported_depth_) {
+      reported_depth_ = true;
+      Report(DiagnosticKind::kNestingTooDeep, Begin(ctx), Begin(ctx),
+             StrCat("name with more than ", kMaxExprDepth,
+                    " parts; the tree would be too deep"));
+    }
+    return Error(Begin(ctx));
+  }
   auto* name = New<ast::NameExpr>(ctx);
   name->end = End(first);
   name->name = Text(name->begin, name->end);

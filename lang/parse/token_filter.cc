@@ -280,6 +280,21 @@ std::unique_ptr<antlr4::Token> TokenFilter::Next() {
     return nullptr;
   }
 
+  if (open_.empty()) {
+    statement_tokens_ = 0;
+  } else if (++statement_tokens_ > kMaxStatementTokens) {
+    Diagnostic d = MakeDiagnostic(
+        DiagnosticKind::kStatementTooLarge, Range(begin, end),
+        StrCat("one statement with more than ", kMaxStatementTokens,
+               " tokens; the rest of the file was not read"));
+    d.labels.push_back({Range(open_.front().begin, open_.front().end),
+                        "the statement's brackets open here"});
+    d.help = "split large data into several let statements or files";
+    Report(std::move(d));
+    budget_.stopped = true;
+    CloseAllAndStop(begin, /*report=*/false);
+    return nullptr;
+  }
   if (IsOpener(type)) {
     int depth = Depth();
     if (depth >= kMaxNesting) {

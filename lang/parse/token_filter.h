@@ -15,6 +15,9 @@ namespace cairn::parse_internal {
 // Limits that keep hostile input from exhausting the stack or the screen.
 inline constexpr int kMaxNesting = 256;
 inline constexpr int kMaxErrors = 50;
+// Tokens inside one top-level statement: the parser keeps a statement's
+// tokens and parse tree in memory (a few hundred bytes a token).
+inline constexpr size_t kMaxStatementTokens = 500000;
 
 // Counts the errors of one parse, shared by the token filter and the error
 // strategy, so that parsing stops after kMaxErrors.
@@ -85,9 +88,10 @@ class TokenFilter : public antlr4::TokenSource {
   ErrorBudget& budget_;
   std::vector<Open> open_;
   std::deque<std::unique_ptr<antlr4::Token>> pending_;
-  size_t previous_type_ = 0;  // Of the last token passed on; 0 at start.
-  int chain_ = 0;             // ?: and else-if chains at this level.
-  int unary_run_ = 0;         // Consecutive prefix operators.
+  size_t previous_type_ = 0;     // Of the last token passed on; 0 at start.
+  int chain_ = 0;                // ?: and else-if chains at this level.
+  int unary_run_ = 0;            // Consecutive prefix operators.
+  size_t statement_tokens_ = 0;  // Since the brackets were last all closed.
   uint32_t last_error_char_end_ = UINT32_MAX;
   uint32_t eof_offset_ = 0;
   bool done_ = false;
