@@ -185,12 +185,19 @@ const ast::StringExpr* Builder::String(P::StringContext* ctx) {
           break;
         }
         default: {
-          std::string shown = escape.size() > 1
-                                  ? SanitizeForDisplay(escape.substr(0, 2))
-                                  : "\\";
-          Diagnostic d = MakeDiagnostic(
-              DiagnosticKind::kInvalidEscape, {file_.file, begin, end},
-              StrCat("unknown escape sequence '", shown, "'"));
+          bool at_line_end =
+              escape.size() < 2 || escape[1] == '\n' || escape[1] == '\r';
+          std::string summary =
+              at_line_end
+                  ? std::string(
+                        "a backslash at the end of a line escapes "
+                        "nothing")
+                  : StrCat("unknown escape sequence '",
+                           SanitizeForDisplay(escape.substr(0, 2)), "'");
+          Diagnostic d = MakeDiagnostic(DiagnosticKind::kInvalidEscape,
+                                        {file_.file, begin, begin + 1},
+                                        std::move(summary));
+          if (!at_line_end) d.range.end = end;
           d.help =
               "valid escapes are \\n \\t \\r \\\\ \\\" \\$ and \\u{hex}; write "
               "\\\\ for a backslash";
