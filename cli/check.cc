@@ -89,7 +89,10 @@ int Check(const std::vector<std::string>& args) {
     }
     size_t errors = diagnostics.error_count();
     size_t warnings = diagnostics.warning_count();
-    if (errors + warnings > 0) {
+    if (errors + warnings == 0) {
+      std::fprintf(stderr, "%zu %s checked, no problems\n", file_count,
+                   file_count == 1 ? "file" : "files");
+    } else {
       std::string summary = StrCat(errors, errors == 1 ? " error" : " errors");
       if (warnings > 0) {
         StrAppend(&summary, ", ", warnings,
