@@ -15,6 +15,8 @@ inline constexpr int kExitUsage = 2;     // Bad flags, unreadable files.
 int Check(const std::vector<std::string>& args);
 // cairn fmt [--check | -w] [PATH...]; no path formats stdin to stdout.
 int Fmt(const std::vector<std::string>& args);
+// cairn compile PATH... [-p NAME=VALUE] [--host NAME] [--dump=catalog|none]
+int Compile(const std::vector<std::string>& args);
 // cairn ast FILE: prints the syntax tree (for debugging the parser).
 int Ast(const std::vector<std::string>& args);
 

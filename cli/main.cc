@@ -20,6 +20,8 @@ Commands:
                      (--format=text|json, --color=auto|always|never)
   fmt [PATH...]      print files in canonical form; -w rewrites them,
                      --check lists unformatted files and exits 1
+  compile PATH...    evaluate the configuration and print one catalog per
+                     host (-p NAME=VALUE, --host NAME, --dump=catalog|none)
   ast FILE           print the syntax tree of a file
   help               show this text
 
@@ -43,6 +45,7 @@ int main(int argc, char** argv) {
   if (command == "check") return cairn::cli::Check(args);
   if (command == "fmt") return cairn::cli::Fmt(args);
   if (command == "ast") return cairn::cli::Ast(args);
+  if (command == "compile") return cairn::cli::Compile(args);
   if (command == "help" || command == "--help" || command == "-h") {
     std::fputs(kUsage, stdout);
     return cairn::cli::kExitOk;

@@ -1,0 +1,114 @@
+// cairn compile: evaluate a configuration into one catalog per host.
+
+#include "compiler/eval/compile.h"
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "base/strings.h"
+#include "cli/commands.h"
+#include "cli/files.h"
+#include "compiler/eval/render.h"
+#include "lang/diagnostics/render.h"
+#include "lang/parse/parse.h"
+
+namespace cairn::cli {
+
+int Compile(const std::vector<std::string>& args) {
+  std::string color = "auto";
+  std::string host;
+  std::string dump = "catalog";
+  CompileOptions options;
+  std::vector<std::string> paths;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    if ((arg == "-p" || arg == "--param") && i + 1 < args.size()) {
+      const std::string& kv = args[++i];
+      size_t eq = kv.find('=');
+      if (eq == std::string::npos || eq == 0) {
+        std::fprintf(stderr, "cairn compile: -p takes NAME=VALUE, not %s\n",
+                     kv.c_str());
+        return kExitUsage;
+      }
+      options.params[kv.substr(0, eq)] = kv.substr(eq + 1);
+    } else if (arg == "--host" && i + 1 < args.size()) {
+      host = args[++i];
+    } else if (StartsWith(arg, "--dump=")) {
+      dump = arg.substr(7);
+    } else if (StartsWith(arg, "--color=")) {
+      color = arg.substr(8);
+    } else if (StartsWith(arg, "-")) {
+      std::fprintf(stderr, "cairn compile: unknown flag %s\n", arg.c_str());
+      return kExitUsage;
+    } else {
+      paths.push_back(arg);
+    }
+  }
+  if (paths.empty() || (dump != "catalog" && dump != "none")) {
+    std::fprintf(stderr,
+                 "usage: cairn compile PATH... [-p NAME=VALUE] [--host NAME] "
+                 "[--dump=catalog|none]\n");
+    return kExitUsage;
+  }
+  absl::StatusOr<std::vector<std::string>> files = CollectCairnFiles(paths);
+  if (!files.ok()) {
+    std::fprintf(stderr, "cairn compile: %s\n",
+                 std::string(files.status().message()).c_str());
+    return kExitUsage;
+  }
+  SourceManager sources;
+  DiagnosticSink diagnostics;
+  std::vector<std::unique_ptr<ast::File>> trees;
+  std::vector<const ast::File*> parsed;
+  for (const std::string& path : *files) {
+    absl::StatusOr<const SourceFile*> source = sources.AddFile(path);
+    if (!source.ok()) {
+      std::fprintf(stderr, "cairn compile: %s\n",
+                   std::string(source.status().message()).c_str());
+      return kExitUsage;
+    }
+    trees.push_back(Parse(**source, diagnostics));
+    parsed.push_back(trees.back().get());
+  }
+  CompileResult result;
+  if (!diagnostics.has_errors()) {
+    result = cairn::Compile(sources, parsed, options, diagnostics);
+  }
+  RenderOptions render;
+  render.color = UseColor(color);
+  for (const Diagnostic& d : diagnostics.diagnostics()) {
+    std::string text = RenderText(d, sources, render);
+    std::fwrite(text.data(), 1, text.size(), stderr);
+  }
+  if (diagnostics.has_errors()) {
+    std::fprintf(stderr, "%zu %s; no catalog written\n",
+                 diagnostics.error_count(),
+                 diagnostics.error_count() == 1 ? "error" : "errors");
+    return kExitFindings;
+  }
+  bool found = host.empty();
+  if (dump == "catalog") {
+    for (const v1::Catalog& catalog : result.catalogs) {
+      if (!host.empty() && catalog.host().name() != host) continue;
+      found = true;
+      std::string text = StrCat("# host ", catalog.host().name(), "\n",
+                                CatalogText(catalog), "\n");
+      std::fwrite(text.data(), 1, text.size(), stdout);
+    }
+    if (host.empty()) {
+      for (const ZoneCatalog& zone : result.zones) {
+        std::string text =
+            StrCat("# zone ", zone.zone.name(), "\n", ZoneText(zone), "\n");
+        std::fwrite(text.data(), 1, text.size(), stdout);
+      }
+    }
+  }
+  if (!found) {
+    std::fprintf(stderr, "cairn compile: no host is named %s\n", host.c_str());
+    return kExitUsage;
+  }
+  return kExitOk;
+}
+
+}  // namespace cairn::cli

@@ -1,0 +1,47 @@
+#ifndef CAIRN_COMPILER_EVAL_COMPILE_H_
+#define CAIRN_COMPILER_EVAL_COMPILE_H_
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "lang/ast/ast.h"
+#include "lang/diagnostics/diagnostic.h"
+#include "lang/source/source.h"
+#include "proto/cairn/v1/catalog.pb.h"
+
+namespace cairn {
+
+struct CompileOptions {
+  // Values for `param`s, as given with -p NAME=VALUE; converted to the
+  // param's declared type.
+  std::map<std::string, std::string> params;
+};
+
+// A zone and its records, applied from the controller rather than a host.
+struct ZoneCatalog {
+  v1::Zone zone;
+  std::vector<v1::Resource> records;
+};
+
+struct CompileResult {
+  // One catalog per host, sorted by host name; resources sorted by kind and
+  // id.
+  std::vector<v1::Catalog> catalogs;
+  std::vector<ZoneCatalog> zones;
+};
+
+// Evaluates the files of one configuration (parsed, in `files`, all in
+// `sources`) into one catalog per host. Never fails: mistakes are
+// diagnostics, and evaluation goes on past each with an unknown value so one
+// mistake is reported once. A host whose evaluation had errors still gets a
+// catalog, but callers must not apply anything when `diagnostics` has
+// errors.
+CompileResult Compile(const SourceManager& sources,
+                      const std::vector<const ast::File*>& files,
+                      const CompileOptions& options,
+                      DiagnosticSink& diagnostics);
+
+}  // namespace cairn
+
+#endif  // CAIRN_COMPILER_EVAL_COMPILE_H_

@@ -1,0 +1,166 @@
+#ifndef CAIRN_COMPILER_EVAL_EVALUATOR_H_
+#define CAIRN_COMPILER_EVAL_EVALUATOR_H_
+
+// The evaluator's state, shared by expr.cc (expressions), stmt.cc (hosts,
+// roles, bodies), fill.cc (resources by reflection) and compile.cc (the
+// entry point). Private to compiler/eval.
+
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "compiler/eval/compile.h"
+#include "compiler/eval/value.h"
+#include "google/protobuf/descriptor.h"
+#include "google/protobuf/message.h"
+
+namespace cairn::eval {
+
+// Names visible at a point: a chain of frames.
+class Scope {
+ public:
+  explicit Scope(const Scope* parent = nullptr) : parent_(parent) {}
+
+  void Define(std::string name, Value value) {
+    names_.emplace_back(std::move(name), std::move(value));
+  }
+  // The innermost binding, or nullptr.
+  const Value* Find(std::string_view name) const;
+  // Every visible name, for "did you mean".
+  void Names(std::vector<std::string_view>& out) const;
+
+ private:
+  const Scope* parent_;
+  std::vector<std::pair<std::string, Value>> names_;
+};
+
+// A declaration at the top level of the configuration.
+struct Global {
+  enum Kind { kLet, kParam, kRole } kind;
+  const ast::Stmt* stmt;
+  FileId file;
+  // For lets and params: evaluated on first use.
+  enum State { kPending, kEvaluating, kDone } state = kPending;
+  Value value;
+};
+
+// The resources of one host being built.
+struct HostBuild {
+  v1::Catalog catalog;
+  // (kind, id) -> index in catalog.resources, for duplicates and notify.
+  std::map<std::pair<std::string, std::string>, int> index;
+  // Where each resource was declared, for duplicate messages.
+  std::vector<SourceRange> declared;
+  // Notify and depends_on targets to check once the host is complete.
+  struct Edge {
+    int from;
+    v1::ResourceRef to;
+    SourceRange range;
+  };
+  std::vector<Edge> edges;
+};
+
+class Evaluator {
+ public:
+  Evaluator(const SourceManager& sources, const CompileOptions& options,
+            DiagnosticSink& diagnostics);
+
+  CompileResult Run(const std::vector<const ast::File*>& files);
+
+  // Expressions (expr.cc).
+  Value Eval(const ast::Expr& e, const Scope& scope, FileId file);
+  Value Member(const Value& object, const ast::Ident& member,
+               const ast::Expr& e, FileId file);
+  Value Call(const ast::CallExpr& call, const Scope& scope, FileId file);
+  Value Interpolate(const ast::StringExpr& s, const Scope& scope, FileId file);
+  // The text a value has inside a string, or nullopt (with an error).
+  bool Stringify(const Value& v, const ast::Expr& at, FileId file,
+                 std::string& out);
+
+  // Top-level names (compile.cc).
+  const Value* Global(std::string_view name);
+  Value GlobalValue(std::string_view name, const ast::Expr& at, FileId file);
+
+  // Hosts, roles, bodies (stmt.cc).
+  void EvalHost(const ast::BlockStmt& host, const Scope& scope, FileId file);
+  void EvalZone(const ast::BlockStmt& zone, const Scope& scope, FileId file);
+  // Evaluates the statements of a host or role body into `build`.
+  void EvalBody(absl::Span<const ast::Stmt* const> stmts, Scope& scope,
+                FileId file, HostBuild& build, const std::string& path,
+                bool in_role);
+  void ApplyRole(const ast::UseStmt& use, const Scope& scope, FileId file,
+                 HostBuild& build, const std::string& path);
+  void EvalResource(const ast::BlockStmt& block, const Scope& scope,
+                    FileId file, HostBuild& build, const std::string& path);
+  // An attribute of host `name`, for host.NAME.ATTR.
+  Value HostAttribute(const std::string& name, const ast::Ident& attr,
+                      FileId file);
+
+  // Filling messages by reflection (fill.cc).
+  // Sets attribute `name` of `message` from `value_expr`. Returns false
+  // (having reported) when the attribute does not exist or does not fit.
+  bool SetField(google::protobuf::Message& message, const ast::AttrStmt& attr,
+                const Scope& scope, FileId file, const std::string& path,
+                std::vector<std::string>* secret_fields);
+  bool Assign(google::protobuf::Message& message,
+              const google::protobuf::FieldDescriptor* field,
+              const Value& value, const ast::Expr& at, FileId file,
+              const std::string& path);
+  // Checks that required fields are set.
+  void CheckRequired(const google::protobuf::Message& message,
+                     SourceRange range, const std::string& path);
+  // The message type of resource kind `kind`, or nullptr.
+  const google::protobuf::Descriptor* KindMessage(std::string_view kind) const;
+
+  // Diagnostics.
+  Diagnostic& Error(DiagnosticKind kind, SourceRange range, std::string summary,
+                    const std::string& path = "");
+  SourceRange Range(FileId file, uint32_t begin, uint32_t end) const {
+    return {file, begin, end};
+  }
+  SourceRange Range(FileId file, const ast::Expr& e) const {
+    return {file, e.begin, e.end};
+  }
+  v1::SourceLocation Location(SourceRange range) const;
+
+  const SourceManager& sources() const { return sources_; }
+
+ private:
+  Diagnostic& Emit(Diagnostic d);
+
+  const SourceManager& sources_;
+  const CompileOptions& options_;
+  DiagnosticSink& diagnostics_;
+  // Diagnostics of this run; added to `diagnostics_` at the end, in order.
+  std::vector<Diagnostic> pending_;
+
+  std::map<std::string, eval::Global, std::less<>> globals_;
+  std::vector<const ast::RoleStmt*> roles_;
+  std::vector<FileId> role_files_;
+  // Hosts by name: their block, for host.NAME references.
+  struct HostDecl {
+    const ast::BlockStmt* block;
+    FileId file;
+    const Scope* scope;
+    // The host body's lets and attributes, evaluated once, on first need.
+    std::unique_ptr<Scope> body_scope;
+    std::map<std::string, Value, std::less<>> attributes;
+    enum { kPending, kEvaluating, kDone } state = kPending;
+  };
+  // Evaluates a host's lets and attributes; false on a reference cycle.
+  bool EnsureHostAttributes(HostDecl& decl);
+  std::map<std::string, HostDecl, std::less<>> hosts_;
+  std::vector<std::unique_ptr<Scope>> host_scopes_;
+  std::map<std::string, const google::protobuf::Descriptor*, std::less<>>
+      kinds_;
+  CompileResult result_;
+  Scope root_;
+
+  friend class GlobalsLoader;
+};
+
+}  // namespace cairn::eval
+
+#endif  // CAIRN_COMPILER_EVAL_EVALUATOR_H_

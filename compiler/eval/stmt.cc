@@ -1,0 +1,665 @@
+// Hosts, roles and bodies: statements that emit resources.
+
+#include "base/strings.h"
+#include "compiler/eval/evaluator.h"
+#include "google/protobuf/message.h"
+#include "lang/diagnostics/suggest.h"
+#include "proto/cairn/v1/options.pb.h"
+#include "proto/cairn/v1/resources.pb.h"
+
+namespace cairn::eval {
+namespace {
+
+namespace pb = google::protobuf;
+
+constexpr int kMaxRoleDepth = 32;
+
+std::string PathPart(const std::string& path, std::string_view kind,
+                     std::string_view id) {
+  std::string out = path.empty() ? std::string(kind) : StrCat(path, ".", kind);
+  if (!id.empty()) StrAppend(&out, ".", id);
+  return out;
+}
+
+}  // namespace
+
+void Evaluator::EvalHost(const ast::BlockStmt& block, const Scope& scope,
+                         FileId file) {
+  Value label = Eval(*block.labels[0], scope, file);
+  std::string name = label.string_value();
+  HostDecl& decl = hosts_.find(name)->second;
+  HostBuild build;
+  v1::Host& host = *build.catalog.mutable_host();
+  host.set_name(name);
+  std::string path = PathPart("", "host", name);
+
+  // Host attributes first (other hosts may read them), then everything else.
+  EnsureHostAttributes(decl);
+  Scope& inner = *decl.body_scope;
+  // Fill the Host message from the attribute statements.
+  for (const ast::Stmt* stmt : block.body.stmts) {
+    if (stmt->kind != ast::StmtKind::kAttr) continue;
+    auto* attr = static_cast<const ast::AttrStmt*>(stmt);
+    auto it = decl.attributes.find(attr->name.name);
+    if (it == decl.attributes.end() || it->second.is_unknown()) continue;
+    const pb::FieldDescriptor* field =
+        v1::Host::descriptor()->FindFieldByName(std::string(attr->name.name));
+    if (field == nullptr || field->name() == "name") {
+      std::vector<std::string_view> names;
+      for (int i = 1; i < v1::Host::descriptor()->field_count(); ++i) {
+        names.push_back(v1::Host::descriptor()->field(i)->name());
+      }
+      Diagnostic& d = Error(
+          DiagnosticKind::kUnknownAttribute,
+          Range(file, attr->name.begin, attr->name.end),
+          StrCat("a host has no attribute '", attr->name.name, "'"), path);
+      std::string match = ClosestMatch(attr->name.name, names);
+      d.help = match.empty()
+                   ? StrCat("its attributes are ", StrJoin(names, ", "))
+                   : StrCat("did you mean '", match, "'?");
+      continue;
+    }
+    if (it->second.secret()) {
+      Error(DiagnosticKind::kTypeMismatch, Range(file, *attr->value),
+            StrCat("a host's ", attr->name.name, " cannot be a secret"), path);
+      continue;
+    }
+    Assign(host, field, it->second, *attr->value, file, path);
+  }
+  CheckRequired(host, Range(file, block.type.begin, block.type.end), path);
+
+  std::vector<const ast::Stmt*> rest;
+  for (const ast::Stmt* stmt : block.body.stmts) {
+    if (stmt->kind != ast::StmtKind::kLet &&
+        stmt->kind != ast::StmtKind::kAttr) {
+      rest.push_back(stmt);
+    }
+  }
+  EvalBody(rest, inner, file, build, path, /*in_role=*/false);
+
+  // Every notify and depends_on names a resource of this host.
+  for (const HostBuild::Edge& edge : build.edges) {
+    if (build.index.count({edge.to.kind(), edge.to.id()})) continue;
+    std::vector<std::string> same_kind;
+    for (const auto& [key, index] : build.index) {
+      if (key.first == edge.to.kind()) same_kind.push_back(key.second);
+    }
+    std::vector<std::string_view> views(same_kind.begin(), same_kind.end());
+    Diagnostic& d = Error(DiagnosticKind::kUnknownNotifyTarget, edge.range,
+                          StrCat("host ", name, " has no ", edge.to.kind(),
+                                 " '", edge.to.id(), "'"),
+                          path);
+    std::string match = ClosestMatch(edge.to.id(), views);
+    if (!match.empty()) d.help = StrCat("did you mean '", match, "'?");
+  }
+
+  // A stable order: by kind, then id.
+  auto* resources = build.catalog.mutable_resources();
+  std::sort(resources->begin(), resources->end(),
+            [](const v1::Resource& a, const v1::Resource& b) {
+              return std::tie(a.kind(), a.id()) < std::tie(b.kind(), b.id());
+            });
+  build.catalog.set_compiler("cairn 0.1.0");
+  for (const auto& [param, value] : options_.params) {
+    (*build.catalog.mutable_params())[param] = value;
+  }
+  result_.catalogs.push_back(std::move(build.catalog));
+}
+
+bool Evaluator::EnsureHostAttributes(HostDecl& decl) {
+  switch (decl.state) {
+    case HostDecl::kDone:
+      return true;
+    case HostDecl::kEvaluating:
+      return false;
+    case HostDecl::kPending:
+      break;
+  }
+  decl.state = HostDecl::kEvaluating;
+  decl.body_scope = std::make_unique<Scope>(decl.scope);
+  Scope& inner = *decl.body_scope;
+  for (const ast::Stmt* stmt : decl.block->body.stmts) {
+    if (stmt->kind == ast::StmtKind::kLet) {
+      auto* let = static_cast<const ast::LetStmt*>(stmt);
+      inner.Define(std::string(let->name.name),
+                   Eval(*let->value, inner, decl.file));
+    } else if (stmt->kind == ast::StmtKind::kAttr) {
+      auto* a = static_cast<const ast::AttrStmt*>(stmt);
+      if (decl.attributes.count(a->name.name)) continue;  // Reported later.
+      decl.attributes.emplace(std::string(a->name.name),
+                              Eval(*a->value, inner, decl.file));
+    }
+  }
+  decl.state = HostDecl::kDone;
+  return true;
+}
+
+Value Evaluator::HostAttribute(const std::string& name, const ast::Ident& attr,
+                               FileId file) {
+  auto it = hosts_.find(name);
+  if (it == hosts_.end()) return Value::Unknown();
+  HostDecl& decl = it->second;
+  if (attr.name == "name") return Value::String(name);
+  if (!EnsureHostAttributes(decl)) {
+    Error(DiagnosticKind::kDefinitionCycle, Range(file, attr.begin, attr.end),
+          StrCat("host ", name, "'s '", attr.name,
+                 "' depends on itself through host references"));
+    return Value::Unknown();
+  }
+  if (auto found = decl.attributes.find(attr.name);
+      found != decl.attributes.end()) {
+    return found->second;
+  }
+  std::vector<std::string_view> names;
+  for (const auto& [n, v] : decl.attributes) names.push_back(n);
+  Diagnostic& d =
+      Error(DiagnosticKind::kInvalidValue, Range(file, attr.begin, attr.end),
+            StrCat("host ", name, " sets no attribute '", attr.name, "'"));
+  std::string match = ClosestMatch(attr.name, names);
+  if (!match.empty()) d.help = StrCat("did you mean '", match, "'?");
+  return Value::Unknown();
+}
+
+void Evaluator::EvalBody(absl::Span<const ast::Stmt* const> stmts, Scope& scope,
+                         FileId file, HostBuild& build, const std::string& path,
+                         bool in_role) {
+  for (const ast::Stmt* stmt : stmts) {
+    switch (stmt->kind) {
+      case ast::StmtKind::kLet: {
+        auto* let = static_cast<const ast::LetStmt*>(stmt);
+        scope.Define(std::string(let->name.name),
+                     Eval(*let->value, scope, file));
+        break;
+      }
+      case ast::StmtKind::kUse:
+        ApplyRole(*static_cast<const ast::UseStmt*>(stmt), scope, file, build,
+                  path);
+        break;
+      case ast::StmtKind::kBlock:
+        EvalResource(*static_cast<const ast::BlockStmt*>(stmt), scope, file,
+                     build, path);
+        break;
+      case ast::StmtKind::kFor: {
+        auto* loop = static_cast<const ast::ForStmt*>(stmt);
+        Value items = Eval(*loop->iterable, scope, file);
+        auto run = [&](Value key, Value value) {
+          Scope inner(&scope);
+          inner.Define(std::string(loop->key.name), key);
+          if (!loop->value_var.empty()) {
+            inner.Define(std::string(loop->value_var.name), value);
+          }
+          EvalBody(loop->body.stmts, inner, file, build, path, in_role);
+        };
+        if (items.kind() == ValueKind::kList && loop->value_var.empty()) {
+          for (const Value& item : items.list()) run(item, Value());
+        } else if (items.kind() == ValueKind::kMap) {
+          for (const auto& [k, v] : items.map()) run(Value::String(k), v);
+        } else if (!items.is_unknown()) {
+          Error(DiagnosticKind::kTypeMismatch, Range(file, *loop->iterable),
+                StrCat("for needs a ",
+                       loop->value_var.empty() ? "list or a map" : "map",
+                       ", not ", WithArticle(items.TypeName())),
+                path);
+        }
+        break;
+      }
+      case ast::StmtKind::kIf: {
+        const ast::Stmt* s = stmt;
+        while (s != nullptr) {
+          auto* branch = static_cast<const ast::IfStmt*>(s);
+          Value cond = Eval(*branch->condition, scope, file);
+          if (cond.is_unknown()) break;
+          if (cond.kind() != ValueKind::kBool) {
+            Error(DiagnosticKind::kTypeMismatch,
+                  Range(file, *branch->condition),
+                  StrCat("if needs a bool, not ", WithArticle(cond.TypeName())),
+                  path);
+            break;
+          }
+          Scope inner(&scope);
+          if (cond.bool_value()) {
+            EvalBody(branch->then_body.stmts, inner, file, build, path,
+                     in_role);
+            break;
+          }
+          if (branch->else_body != nullptr) {
+            EvalBody(branch->else_body->stmts, inner, file, build, path,
+                     in_role);
+            break;
+          }
+          s = branch->else_if;
+        }
+        break;
+      }
+      case ast::StmtKind::kAttr:
+      case ast::StmtKind::kRule:
+      case ast::StmtKind::kImport:
+      case ast::StmtKind::kParam:
+      case ast::StmtKind::kRole:
+        // Misplaced; the parser's structure checks reported it.
+        break;
+    }
+  }
+}
+
+void Evaluator::ApplyRole(const ast::UseStmt& use, const Scope& scope,
+                          FileId file, HostBuild& build,
+                          const std::string& path) {
+  static int depth = 0;
+  const ast::Expr* callee = use.role;
+  absl::Span<const ast::Arg> args;
+  if (use.role->kind == ast::ExprKind::kCall) {
+    auto* call = static_cast<const ast::CallExpr*>(use.role);
+    callee = call->callee;
+    args = call->args;
+  }
+  Value role = Eval(*callee, scope, file);
+  if (role.is_unknown()) return;
+  if (role.kind() != ValueKind::kRole) {
+    Error(DiagnosticKind::kTypeMismatch, Range(file, *callee),
+          StrCat("'use' takes a role, not ", WithArticle(role.TypeName())),
+          path);
+    return;
+  }
+  const ast::RoleStmt& decl = *roles_[role.index()];
+  FileId role_file = role_files_[role.index()];
+  std::string role_path = PathPart(path, "role", decl.name.name);
+  if (depth >= kMaxRoleDepth) {
+    Error(DiagnosticKind::kDefinitionCycle, Range(file, *use.role),
+          StrCat("roles applied more than ", kMaxRoleDepth, " deep: does role ",
+                 decl.name.name, " use itself?"),
+          path);
+    return;
+  }
+
+  // Bind arguments to parameters: positional first, then by name.
+  std::vector<const ast::Expr*> given(decl.params.size(), nullptr);
+  size_t position = 0;
+  bool ok = true;
+  for (const ast::Arg& arg : args) {
+    size_t index = decl.params.size();
+    if (arg.name.empty()) {
+      index = position++;
+      if (index >= decl.params.size()) {
+        Error(DiagnosticKind::kBadArguments, Range(file, *arg.value),
+              StrCat("role ", decl.name.name, " takes ", decl.params.size(),
+                     decl.params.size() == 1 ? " parameter" : " parameters"),
+              path);
+        ok = false;
+        continue;
+      }
+    } else {
+      for (size_t i = 0; i < decl.params.size(); ++i) {
+        if (decl.params[i].name.name == arg.name.name) index = i;
+      }
+      if (index == decl.params.size()) {
+        std::vector<std::string_view> names;
+        for (const ast::RoleParam& p : decl.params)
+          names.push_back(p.name.name);
+        Diagnostic& d = Error(DiagnosticKind::kBadArguments,
+                              Range(file, arg.name.begin, arg.name.end),
+                              StrCat("role ", decl.name.name,
+                                     " has no parameter '", arg.name.name, "'"),
+                              path);
+        std::string match = ClosestMatch(arg.name.name, names);
+        if (!match.empty()) d.help = StrCat("did you mean '", match, "'?");
+        ok = false;
+        continue;
+      }
+      if (given[index] != nullptr) {
+        Error(DiagnosticKind::kBadArguments,
+              Range(file, arg.name.begin, arg.name.end),
+              StrCat("parameter '", arg.name.name, "' is given twice"), path);
+        ok = false;
+        continue;
+      }
+    }
+    given[index] = arg.value;
+  }
+  Scope inner(&root_);
+  for (size_t i = 0; i < decl.params.size(); ++i) {
+    const ast::RoleParam& p = decl.params[i];
+    Value value;
+    if (given[i] != nullptr) {
+      value = Eval(*given[i], scope, file);
+    } else if (p.default_value != nullptr) {
+      value = Eval(*p.default_value, inner, role_file);
+    } else {
+      Diagnostic& d = Error(
+          DiagnosticKind::kBadArguments, Range(file, *use.role),
+          StrCat("role ", decl.name.name, " needs '", p.name.name, "'"), path);
+      d.labels.push_back({Range(role_file, p.begin, p.end),
+                          "declared here without a default"});
+      ok = false;
+      value = Value::Unknown();
+    }
+    if (p.type != nullptr && !value.is_unknown()) {
+      std::string_view want = p.type->name.name;
+      std::string have = value.TypeName();
+      bool fits = want == have ||
+                  (want == "string" && have == "secret string") ||
+                  (want == "secret" && value.secret()) || want == "any";
+      if (!fits) {
+        Diagnostic& d =
+            Error(DiagnosticKind::kTypeMismatch,
+                  given[i] ? Range(file, *given[i]) : Range(file, *use.role),
+                  StrCat("parameter '", p.name.name, "' of role ",
+                         decl.name.name, " is ", WithArticle(want), ", found ",
+                         WithArticle(have), " (", Describe(value), ")"),
+                  path);
+        d.labels.push_back({Range(role_file, p.begin, p.end), "declared here"});
+        value = Value::Unknown();
+      }
+    }
+    inner.Define(std::string(p.name.name), value);
+  }
+  if (!ok) return;
+  ++depth;
+  EvalBody(decl.body.stmts, inner, role_file, build, role_path,
+           /*in_role=*/true);
+  --depth;
+}
+
+void Evaluator::EvalResource(const ast::BlockStmt& block, const Scope& scope,
+                             FileId file, HostBuild& build,
+                             const std::string& path) {
+  std::string_view kind = block.type.name;
+  if (kind == "host" || kind == "zone" || kind == "record")
+    return;  // Misplaced.
+  const pb::Descriptor* desc = KindMessage(kind);
+  if (desc == nullptr) {
+    std::vector<std::string_view> names;
+    for (const auto& [n, m] : kinds_) {
+      if (n != "host" && n != "zone" && n != "record") names.push_back(n);
+    }
+    Diagnostic& d =
+        Error(DiagnosticKind::kUnknownResourceKind,
+              Range(file, block.type.begin, block.type.end),
+              StrCat("no resource kind is named '", kind, "'"), path);
+    std::string match = ClosestMatch(kind, names);
+    d.help = match.empty() ? StrCat("the kinds are ", StrJoin(names, ", "))
+                           : StrCat("did you mean '", match, "'?");
+    return;
+  }
+  std::unique_ptr<pb::Message> message(
+      pb::MessageFactory::generated_factory()->GetPrototype(desc)->New());
+  const pb::FieldDescriptor* id_field =
+      desc->FindFieldByName(desc->options().GetExtension(v1::id_field));
+  std::string id;
+  SourceRange where = Range(file, block.type.begin, block.type.end);
+  if (kind == "firewall") {
+    id = "default";
+  } else if (block.labels.empty()) {
+    Diagnostic& d = Error(
+        DiagnosticKind::kMissingAttribute, where,
+        StrCat("a ", kind, " needs its ", id_field->name(), " as its label"),
+        path);
+    std::string example = id_field->options().GetExtension(v1::example);
+    if (!example.empty())
+      d.help = StrCat("for example: ", kind, " ", example, " { ... }");
+    return;
+  } else {
+    Value label = Eval(*block.labels[0], scope, file);
+    if (label.is_unknown()) return;
+    if (label.kind() != ValueKind::kString) {
+      Error(DiagnosticKind::kTypeMismatch, Range(file, *block.labels[0]),
+            StrCat("a ", kind, "'s label is its ", id_field->name(),
+                   ", a string; found ", WithArticle(label.TypeName())),
+            path);
+      return;
+    }
+    id = label.string_value();
+  }
+  message->GetReflection()->SetString(message.get(), id_field, id);
+  std::string resource_path = PathPart(path, kind, id);
+
+  v1::Resource resource;
+  resource.set_kind(std::string(kind));
+  resource.set_id(id);
+  std::vector<std::string> secret_fields;
+  int resource_index = build.catalog.resources_size();
+
+  // The body: attributes, rules, and let/for/if around them.
+  std::function<void(absl::Span<const ast::Stmt* const>, const Scope&)> body =
+      [&](absl::Span<const ast::Stmt* const> stmts, const Scope& outer) {
+        Scope inner(&outer);
+        for (const ast::Stmt* stmt : stmts) {
+          switch (stmt->kind) {
+            case ast::StmtKind::kAttr: {
+              auto* attr = static_cast<const ast::AttrStmt*>(stmt);
+              if (attr->name.name == "notify" ||
+                  attr->name.name == "depends_on") {
+                Value v = Eval(*attr->value, inner, file);
+                List targets =
+                    v.kind() == ValueKind::kList ? v.list() : List{v};
+                for (const Value& t : targets) {
+                  if (t.is_unknown()) continue;
+                  bool notify = attr->name.name == "notify";
+                  if (t.kind() != ValueKind::kResource ||
+                      t.resource_kind() == "host" ||
+                      (notify && t.resource_action().empty()) ||
+                      (!notify && !t.resource_action().empty())) {
+                    Error(DiagnosticKind::kTypeMismatch,
+                          Range(file, *attr->value),
+                          notify ? "notify takes resource actions such as "
+                                   "service.nginx.reload"
+                                 : "depends_on takes resources such as "
+                                   "package.nginx",
+                          resource_path);
+                    continue;
+                  }
+                  v1::ResourceRef ref;
+                  ref.set_kind(t.resource_kind());
+                  ref.set_id(t.resource_id());
+                  if (notify) {
+                    v1::Notify* n = resource.add_notify();
+                    *n->mutable_target() = ref;
+                    n->set_action(t.resource_action());
+                  } else {
+                    *resource.add_depends_on() = ref;
+                  }
+                  build.edges.push_back(
+                      {resource_index, ref, Range(file, *attr->value)});
+                }
+                break;
+              }
+              SetField(*message, *attr, inner, file, resource_path,
+                       &secret_fields);
+              break;
+            }
+            case ast::StmtKind::kRule: {
+              auto* rule = static_cast<const ast::RuleStmt*>(stmt);
+              auto* firewall = dynamic_cast<v1::Firewall*>(message.get());
+              if (firewall == nullptr) break;  // Misplaced; reported.
+              v1::Firewall::Rule* r = firewall->add_rules();
+              switch (rule->action) {
+                case ast::RuleAction::kAllow:
+                  r->set_action(v1::Firewall::ACTION_ALLOW);
+                  break;
+                case ast::RuleAction::kDeny:
+                  r->set_action(v1::Firewall::ACTION_DENY);
+                  break;
+                case ast::RuleAction::kReject:
+                  r->set_action(v1::Firewall::ACTION_REJECT);
+                  break;
+              }
+              r->set_protocol(std::string(rule->protocol.name));
+              auto strings =
+                  [&](const ast::Expr* e,
+                      google::protobuf::RepeatedPtrField<std::string>* out) {
+                    if (e == nullptr) return;
+                    // `any` stands for no restriction.
+                    if (e->kind == ast::ExprKind::kName &&
+                        static_cast<const ast::NameExpr*>(e)->name == "any" &&
+                        inner.Find("any") == nullptr) {
+                      return;
+                    }
+                    Value v = Eval(*e, inner, file);
+                    List items =
+                        v.kind() == ValueKind::kList ? v.list() : List{v};
+                    for (const Value& item : items) {
+                      std::string text;
+                      if (item.kind() == ValueKind::kString ||
+                          item.kind() == ValueKind::kInt) {
+                        Stringify(item, *e, file, text);
+                        out->Add(std::move(text));
+                      } else if (!item.is_unknown()) {
+                        Error(
+                            DiagnosticKind::kTypeMismatch, Range(file, *e),
+                            StrCat("a rule takes strings or numbers here, not ",
+                                   WithArticle(item.TypeName())),
+                            resource_path);
+                      }
+                    }
+                  };
+              strings(rule->ports, r->mutable_ports());
+              strings(rule->from, r->mutable_from());
+              strings(rule->to, r->mutable_to());
+              LineColumn pos = sources_.Get(file)->Position(rule->begin);
+              r->set_comment(StrCat(sources_.Get(file)->path(), ":", pos.line));
+              break;
+            }
+            case ast::StmtKind::kLet: {
+              auto* let = static_cast<const ast::LetStmt*>(stmt);
+              inner.Define(std::string(let->name.name),
+                           Eval(*let->value, inner, file));
+              break;
+            }
+            case ast::StmtKind::kIf: {
+              const ast::Stmt* s = stmt;
+              while (s != nullptr) {
+                auto* branch = static_cast<const ast::IfStmt*>(s);
+                Value cond = Eval(*branch->condition, inner, file);
+                if (cond.kind() != ValueKind::kBool) {
+                  if (!cond.is_unknown()) {
+                    Error(DiagnosticKind::kTypeMismatch,
+                          Range(file, *branch->condition),
+                          StrCat("if needs a bool, not ",
+                                 WithArticle(cond.TypeName())),
+                          resource_path);
+                  }
+                  break;
+                }
+                if (cond.bool_value()) {
+                  body(branch->then_body.stmts, inner);
+                  break;
+                }
+                if (branch->else_body) {
+                  body(branch->else_body->stmts, inner);
+                  break;
+                }
+                s = branch->else_if;
+              }
+              break;
+            }
+            case ast::StmtKind::kFor: {
+              auto* loop = static_cast<const ast::ForStmt*>(stmt);
+              Value items = Eval(*loop->iterable, inner, file);
+              if (items.kind() != ValueKind::kList ||
+                  !loop->value_var.empty()) {
+                if (!items.is_unknown()) {
+                  Error(DiagnosticKind::kTypeMismatch,
+                        Range(file, *loop->iterable),
+                        "inside a resource, for takes a list and one "
+                        "variable",
+                        resource_path);
+                }
+                break;
+              }
+              for (const Value& item : items.list()) {
+                Scope each(&inner);
+                each.Define(std::string(loop->key.name), item);
+                body(loop->body.stmts, each);
+              }
+              break;
+            }
+            case ast::StmtKind::kBlock: {
+              auto* nested = static_cast<const ast::BlockStmt*>(stmt);
+              Error(DiagnosticKind::kUnknownAttribute,
+                    Range(file, nested->type.begin, nested->type.end),
+                    StrCat("a ", kind, " holds attributes, not '",
+                           nested->type.name, "' blocks"),
+                    resource_path);
+              break;
+            }
+            default:
+              break;
+          }
+        }
+      };
+  body(block.body.stmts, scope);
+  CheckRequired(*message, where, resource_path);
+
+  auto [it, inserted] = build.index.emplace(
+      std::make_pair(std::string(kind), id), resource_index);
+  if (!inserted) {
+    Diagnostic& d = Error(DiagnosticKind::kDuplicateResource, where,
+                          StrCat(kind, " '", id, "' is declared twice on host ",
+                                 build.catalog.host().name()),
+                          resource_path);
+    d.labels.push_back({build.declared[it->second], "first declared here"});
+    return;
+  }
+  build.declared.push_back(where);
+  resource.mutable_spec()->PackFrom(*message);
+  *resource.mutable_source() = Location(where);
+  resource.set_config_path(resource_path);
+  for (std::string& f : secret_fields) resource.add_secret_fields(std::move(f));
+  *build.catalog.add_resources() = std::move(resource);
+}
+
+void Evaluator::EvalZone(const ast::BlockStmt& block, const Scope& scope,
+                         FileId file) {
+  Value label = Eval(*block.labels[0], scope, file);
+  if (label.kind() != ValueKind::kString) return;
+  ZoneCatalog zone;
+  zone.zone.set_name(label.string_value());
+  std::string path = PathPart("", "zone", label.string_value());
+  std::vector<std::string> zone_secrets;
+  for (const ast::Stmt* stmt : block.body.stmts) {
+    if (stmt->kind == ast::StmtKind::kAttr) {
+      SetField(zone.zone, *static_cast<const ast::AttrStmt*>(stmt), scope, file,
+               path, &zone_secrets);
+      continue;
+    }
+    if (stmt->kind != ast::StmtKind::kBlock) continue;
+    auto* record = static_cast<const ast::BlockStmt*>(stmt);
+    if (record->type.name != "record" || record->labels.size() < 2) continue;
+    Value name = Eval(*record->labels[0], scope, file);
+    if (name.kind() != ValueKind::kString) continue;
+    std::string type;
+    if (record->labels[1]->kind == ast::ExprKind::kName) {
+      type = std::string(
+          static_cast<const ast::NameExpr*>(record->labels[1])->name);
+    } else {
+      Value t = Eval(*record->labels[1], scope, file);
+      if (t.kind() == ValueKind::kString) type = t.string_value();
+    }
+    v1::DnsRecord message;
+    message.set_name(name.string_value());
+    message.set_type(type);
+    message.set_zone(zone.zone.name());
+    std::string record_path =
+        PathPart(path, "record", StrCat(name.string_value(), " ", type));
+    std::vector<std::string> secrets;
+    for (const ast::Stmt* s : record->body.stmts) {
+      if (s->kind != ast::StmtKind::kAttr) continue;
+      SetField(message, *static_cast<const ast::AttrStmt*>(s), scope, file,
+               record_path, &secrets);
+    }
+    SourceRange where = Range(file, record->type.begin, record->type.end);
+    CheckRequired(message, where, record_path);
+    v1::Resource resource;
+    resource.set_kind("record");
+    resource.set_id(StrCat(name.string_value(), " ", type));
+    resource.mutable_spec()->PackFrom(message);
+    *resource.mutable_source() = Location(where);
+    resource.set_config_path(record_path);
+    for (std::string& f : secrets) resource.add_secret_fields(std::move(f));
+    zone.records.push_back(std::move(resource));
+  }
+  CheckRequired(zone.zone, Range(file, block.type.begin, block.type.end), path);
+  result_.zones.push_back(std::move(zone));
+}
+
+}  // namespace cairn::eval

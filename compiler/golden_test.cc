@@ -1,0 +1,187 @@
+// Golden tests for the compiler. Each compiler/testdata/*.txtar holds one or
+// more *.cairn sections (a configuration), optionally a `params` section
+// (NAME=VALUE lines, as -p gives them), and the expected output:
+//   diagnostics  what `cairn compile` prints (no color)
+//   catalogs     every host's catalog and every zone, as text
+// Files are named fail_* exactly when the configuration has diagnostics.
+//
+// After a deliberate change, rewrite the expectations with
+//   bazel run //compiler:golden_test -- --autoupdate
+// and review the diff before committing it.
+//
+// This file also holds the diagnostic coverage test for every stage: each
+// kind in lang/diagnostics/kinds.def must be shown by some golden case,
+// here or in lang/testdata.
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "base/strings.h"
+#include "compiler/eval/compile.h"
+#include "compiler/eval/render.h"
+#include "gtest/gtest.h"
+#include "lang/diagnostics/diagnostic.h"
+#include "lang/diagnostics/render.h"
+#include "lang/parse/parse.h"
+#include "lang/testing/txtar.h"
+
+namespace cairn {
+namespace {
+
+namespace fs = std::filesystem;
+
+bool autoupdate = false;
+
+fs::path Dir(const std::string& relative) {
+  if (const char* workspace = std::getenv("BUILD_WORKSPACE_DIRECTORY")) {
+    return fs::path(workspace) / relative;
+  }
+  const char* srcdir = std::getenv("TEST_SRCDIR");
+  const char* name = std::getenv("TEST_WORKSPACE");
+  return fs::path(srcdir ? srcdir : ".") / (name ? name : "cairn") / relative;
+}
+
+std::vector<fs::path> Files(const std::string& relative) {
+  std::vector<fs::path> files;
+  for (const auto& entry : fs::directory_iterator(Dir(relative))) {
+    if (entry.path().extension() == ".txtar") files.push_back(entry.path());
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+std::string ReadAll(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+struct Outputs {
+  std::string diagnostics;
+  std::string catalogs;
+  std::vector<std::string> codes;
+};
+
+// Parses every .cairn section; compiles when `compile` and parsing was clean.
+Outputs RunStages(const testing::Txtar& archive, bool compile) {
+  Outputs out;
+  SourceManager sources;
+  DiagnosticSink diagnostics;
+  std::vector<std::unique_ptr<ast::File>> trees;
+  std::vector<const ast::File*> files;
+  CompileOptions options;
+  for (const auto& section : archive.sections) {
+    if (section.name == "params") {
+      for (std::string_view line : StrSplit(section.body, '\n')) {
+        size_t eq = line.find('=');
+        if (eq == std::string_view::npos) continue;
+        options.params[std::string(line.substr(0, eq))] =
+            std::string(line.substr(eq + 1));
+      }
+    }
+    if (!EndsWith(section.name, ".cairn")) continue;
+    trees.push_back(
+        Parse(sources.AddBuffer(section.name, section.body), diagnostics));
+    files.push_back(trees.back().get());
+  }
+  if (compile && !diagnostics.has_errors()) {
+    CompileResult result = Compile(sources, files, options, diagnostics);
+    for (const v1::Catalog& catalog : result.catalogs) {
+      StrAppend(&out.catalogs, "# host ", catalog.host().name(), "\n",
+                CatalogText(catalog));
+    }
+    for (const ZoneCatalog& zone : result.zones) {
+      StrAppend(&out.catalogs, "# zone ", zone.zone.name(), "\n",
+                ZoneText(zone));
+    }
+  }
+  diagnostics.SortByPosition();
+  for (const Diagnostic& d : diagnostics.diagnostics()) {
+    out.diagnostics += RenderText(d, sources);
+    out.codes.emplace_back(d.code());
+  }
+  return out;
+}
+
+class CompilerGolden : public ::testing::TestWithParam<fs::path> {};
+
+TEST_P(CompilerGolden, MatchesExpectations) {
+  const fs::path& path = GetParam();
+  testing::Txtar archive = testing::Txtar::Parse(ReadAll(path));
+  Outputs out = RunStages(archive, /*compile=*/true);
+  bool named_fail = path.filename().string().rfind("fail_", 0) == 0;
+  EXPECT_EQ(named_fail, !out.diagnostics.empty())
+      << path.filename()
+      << (named_fail ? " is named fail_ but has no diagnostic"
+                     : " has diagnostics but is not named fail_*:\n")
+      << out.diagnostics;
+  if (autoupdate) {
+    archive.Set("diagnostics", out.diagnostics);
+    archive.Set("catalogs", out.catalogs);
+    std::ofstream(path, std::ios::binary) << archive.Serialize();
+    return;
+  }
+  for (auto [name, actual] : {std::pair<std::string_view, std::string>{
+                                  "diagnostics", out.diagnostics},
+                              {"catalogs", out.catalogs}}) {
+    const std::string* expected = archive.Find(name);
+    std::string want = expected ? *expected : "";
+    if (!actual.empty() && actual.back() != '\n') actual += '\n';
+    EXPECT_EQ(want, actual)
+        << "section '" << name << "' of " << path.filename()
+        << " is stale; run: bazel run //compiler:golden_test -- "
+           "--autoupdate, then review the diff";
+  }
+}
+
+std::string TestName(const ::testing::TestParamInfo<fs::path>& info) {
+  std::string name = info.param.stem().string();
+  for (char& c : name) {
+    if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+  }
+  return name;
+}
+
+INSTANTIATE_TEST_SUITE_P(Compiler, CompilerGolden,
+                         ::testing::ValuesIn(Files("compiler/testdata")),
+                         TestName);
+
+TEST(DiagnosticCoverage, EveryKindHasATestCase) {
+  std::set<std::string> seen;
+  for (const fs::path& path : Files("lang/testdata")) {
+    testing::Txtar archive = testing::Txtar::Parse(ReadAll(path));
+    for (const std::string& code :
+         RunStages(archive, /*compile=*/false).codes) {
+      seen.insert(code);
+    }
+  }
+  for (const fs::path& path : Files("compiler/testdata")) {
+    testing::Txtar archive = testing::Txtar::Parse(ReadAll(path));
+    for (const std::string& code : RunStages(archive, /*compile=*/true).codes) {
+      seen.insert(code);
+    }
+  }
+  for (DiagnosticKind kind : AllDiagnosticKinds()) {
+    EXPECT_TRUE(seen.count(std::string(DiagnosticCode(kind))))
+        << DiagnosticCode(kind) << " (" << DiagnosticName(kind)
+        << ") appears in no golden case; add a fail_ case for it";
+  }
+}
+
+}  // namespace
+}  // namespace cairn
+
+int main(int argc, char** argv) {
+  ::testing::InitGoogleTest(&argc, argv);
+  for (int i = 1; i < argc; ++i) {
+    if (std::string_view(argv[i]) == "--autoupdate") cairn::autoupdate = true;
+  }
+  return RUN_ALL_TESTS();
+}
