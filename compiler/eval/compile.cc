@@ -198,6 +198,7 @@ CompileResult Evaluator::Run(const std::vector<const ast::File*>& files) {
         it->second.state = Global::kDone;
         roles_.push_back(static_cast<const ast::RoleStmt*>(stmt));
         role_files_.push_back(file->file);
+        role_used_.push_back(false);
       }
     }
   }
@@ -347,6 +348,25 @@ CompileResult Evaluator::Run(const std::vector<const ast::File*>& files) {
             [](const v1::Catalog& a, const v1::Catalog& b) {
               return a.host().name() < b.host().name();
             });
+
+  // Roles no host uses are still checked: their bodies run with unknown
+  // parameters (defaults where given) into a catalog that is thrown away,
+  // which finds unknown names, kinds and attributes; type mistakes that
+  // depend on the arguments show once a host applies the role.
+  for (size_t i = 0; i < roles_.size(); ++i) {
+    if (role_used_[i]) continue;
+    const ast::RoleStmt& role = *roles_[i];
+    Scope inner(&root_);
+    for (const ast::RoleParam& p : role.params) {
+      inner.Define(std::string(p.name.name),
+                   p.default_value
+                       ? Eval(*p.default_value, inner, role_files_[i])
+                       : Value::Unknown());
+    }
+    HostBuild scratch;
+    EvalBody(role.body.stmts, inner, role_files_[i], scratch,
+             StrCat("role.", role.name.name), /*in_role=*/true);
+  }
 
   // Lets and params never used are still checked.
   for (auto& [name, g] : globals_) {

@@ -139,6 +139,7 @@ class Evaluator {
   std::map<std::string, eval::Global, std::less<>> globals_;
   std::vector<const ast::RoleStmt*> roles_;
   std::vector<FileId> role_files_;
+  std::vector<bool> role_used_;
   // Hosts by name: their block, for host.NAME references.
   struct HostDecl {
     const ast::BlockStmt* block;

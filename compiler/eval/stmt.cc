@@ -262,6 +262,7 @@ void Evaluator::ApplyRole(const ast::UseStmt& use, const Scope& scope,
     return;
   }
   const ast::RoleStmt& decl = *roles_[role.index()];
+  role_used_[role.index()] = true;
   FileId role_file = role_files_[role.index()];
   std::string role_path = PathPart(path, "role", decl.name.name);
   if (depth >= kMaxRoleDepth) {
