@@ -3,6 +3,7 @@
 #include "compiler/eval/compile.h"
 
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -10,6 +11,7 @@
 #include "cli/commands.h"
 #include "cli/files.h"
 #include "compiler/eval/render.h"
+#include "compiler/vault/vault.h"
 #include "lang/diagnostics/render.h"
 #include "lang/parse/parse.h"
 
@@ -32,6 +34,14 @@ int Compile(const std::vector<std::string>& args) {
         return kExitUsage;
       }
       options.params[kv.substr(0, eq)] = kv.substr(eq + 1);
+    } else if (arg == "--vault-password-file" && i + 1 < args.size()) {
+      absl::StatusOr<std::string> contents = ReadFile(args[++i]);
+      if (!contents.ok()) {
+        std::fprintf(stderr, "cairn compile: %s\n",
+                     std::string(contents.status().message()).c_str());
+        return kExitUsage;
+      }
+      options.vault_password = std::string(vault::PasswordFromFile(*contents));
     } else if (arg == "--host" && i + 1 < args.size()) {
       host = args[++i];
     } else if (StartsWith(arg, "--dump=")) {
@@ -45,10 +55,15 @@ int Compile(const std::vector<std::string>& args) {
       paths.push_back(arg);
     }
   }
+  if (!options.vault_password.has_value()) {
+    if (const char* env = std::getenv("CAIRN_VAULT_PASSWORD")) {
+      options.vault_password = std::string(env);
+    }
+  }
   if (paths.empty() || (dump != "catalog" && dump != "none")) {
     std::fprintf(stderr,
                  "usage: cairn compile PATH... [-p NAME=VALUE] [--host NAME] "
-                 "[--dump=catalog|none]\n");
+                 "[--vault-password-file FILE] [--dump=catalog|none]\n");
     return kExitUsage;
   }
   absl::StatusOr<std::vector<std::string>> files = CollectCairnFiles(paths);

@@ -1,6 +1,7 @@
 // Golden tests for the compiler. Each compiler/testdata/*.txtar holds one or
 // more *.cairn sections (a configuration), optionally a `params` section
-// (NAME=VALUE lines, as -p gives them), and the expected output:
+// (NAME=VALUE lines, as -p gives them), a `vault-password` section, other
+// files the configuration reads, and the expected output:
 //   diagnostics  what `cairn compile` prints (no color)
 //   catalogs     every host's catalog and every zone, as text
 // Files are named fail_* exactly when the configuration has diagnostics.
@@ -25,6 +26,7 @@
 #include "base/strings.h"
 #include "compiler/eval/compile.h"
 #include "compiler/eval/render.h"
+#include "compiler/vault/vault.h"
 #include "gtest/gtest.h"
 #include "lang/diagnostics/diagnostic.h"
 #include "lang/diagnostics/render.h"
@@ -77,7 +79,25 @@ Outputs RunStages(const testing::Txtar& archive, bool compile) {
   std::vector<std::unique_ptr<ast::File>> trees;
   std::vector<const ast::File*> files;
   CompileOptions options;
+  // Other sections are files the configuration reads (file(), vault()):
+  // they are written to a fresh directory that becomes the working one.
+  fs::path dir = fs::path(::testing::TempDir()) / "golden";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  fs::current_path(dir);
   for (const auto& section : archive.sections) {
+    if (section.name == "vault-password") {
+      std::string password = section.body;
+      while (!password.empty() && password.back() == '\n') password.pop_back();
+      options.vault_password = password;
+      continue;
+    }
+    if (section.name != "params" && section.name != "diagnostics" &&
+        section.name != "catalogs" && !EndsWith(section.name, ".cairn")) {
+      fs::create_directories((dir / section.name).parent_path());
+      std::ofstream(dir / section.name, std::ios::binary) << section.body;
+      continue;
+    }
     if (section.name == "params") {
       for (std::string_view line : StrSplit(section.body, '\n')) {
         size_t eq = line.find('=');
@@ -116,6 +136,21 @@ TEST_P(CompilerGolden, MatchesExpectations) {
   const fs::path& path = GetParam();
   testing::Txtar archive = testing::Txtar::Parse(ReadAll(path));
   Outputs out = RunStages(archive, /*compile=*/true);
+  // No plaintext of any vault in the case may reach what people see.
+  const std::string* password = archive.Find("vault-password");
+  for (const auto& section : archive.sections) {
+    if (password == nullptr || !vault::IsVaultText(section.body)) continue;
+    std::string pw = *password;
+    while (!pw.empty() && pw.back() == '\n') pw.pop_back();
+    auto vars = vault::DecryptYamlVars(section.body, pw);
+    if (!vars.ok()) continue;
+    for (const auto& [key, secret] : *vars) {
+      EXPECT_EQ(out.catalogs.find(secret), std::string::npos)
+          << "secret " << key << " leaked into the catalogs";
+      EXPECT_EQ(out.diagnostics.find(secret), std::string::npos)
+          << "secret " << key << " leaked into the diagnostics";
+    }
+  }
   bool named_fail = path.filename().string().rfind("fail_", 0) == 0;
   EXPECT_EQ(named_fail, !out.diagnostics.empty())
       << path.filename()

@@ -2,6 +2,7 @@
 #define CAIRN_COMPILER_EVAL_COMPILE_H_
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,11 +17,16 @@ struct CompileOptions {
   // Values for `param`s, as given with -p NAME=VALUE; converted to the
   // param's declared type.
   std::map<std::string, std::string> params;
+  // The password for vault() files, from --vault-password-file or the
+  // CAIRN_VAULT_PASSWORD environment variable; unset when none was given.
+  std::optional<std::string> vault_password;
 };
 
 // A zone and its records, applied from the controller rather than a host.
 struct ZoneCatalog {
   v1::Zone zone;
+  // Fields of `zone` whose value came from a secret (the TSIG key).
+  std::vector<std::string> secret_fields;
   std::vector<v1::Resource> records;
 };
 

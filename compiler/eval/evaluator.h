@@ -74,6 +74,8 @@ class Evaluator {
   Value Member(const Value& object, const ast::Ident& member,
                const ast::Expr& e, FileId file);
   Value Call(const ast::CallExpr& call, const Scope& scope, FileId file);
+  // vault(PATH): the secrets of an ansible-vault file, as a map.
+  Value Vault(const std::string& path, const ast::Expr& at, FileId file);
   Value Interpolate(const ast::StringExpr& s, const Scope& scope, FileId file);
   // The text a value has inside a string, or nullopt (with an error).
   bool Stringify(const Value& v, const ast::Expr& at, FileId file,

@@ -1,9 +1,12 @@
 // Expressions.
 
 #include <filesystem>
+#include <functional>
+#include <set>
 
 #include "base/strings.h"
 #include "compiler/eval/evaluator.h"
+#include "compiler/vault/vault.h"
 #include "lang/diagnostics/suggest.h"
 
 namespace cairn::eval {
@@ -494,10 +497,73 @@ Value Evaluator::Call(const ast::CallExpr& call, const Scope& scope,
     }
     return Value::String(*std::move(text), args[0].secret());
   }
+  if (name == "vault") {
+    if (args.size() != 1 || args[0].kind() != ValueKind::kString) {
+      Error(DiagnosticKind::kBadArguments, at,
+            "vault() takes one string: the path of an ansible-vault file");
+      return Value::Unknown();
+    }
+    return Vault(args[0].string_value(), *call.args[0].value, file);
+  }
   Diagnostic& d = Error(DiagnosticKind::kFunctionFailed, at,
                         StrCat(name, "() is not implemented yet"));
   d.help = "this configuration cannot be compiled until it is";
   return Value::Unknown();
+}
+
+}  // namespace cairn::eval
+
+namespace cairn::eval {
+
+Value Evaluator::Vault(const std::string& relative, const ast::Expr& at,
+                       FileId file) {
+  if (!options_.vault_password.has_value()) {
+    Diagnostic& d = Error(DiagnosticKind::kFunctionFailed, Range(file, at),
+                          "vault(): no vault password was given");
+    d.help =
+        "pass --vault-password-file FILE, or set CAIRN_VAULT_PASSWORD (for "
+        "CI)";
+    return Value::Unknown();
+  }
+  std::filesystem::path path =
+      std::filesystem::path(sources_.Get(file)->path()).parent_path() /
+      relative;
+  absl::StatusOr<std::string> text = ReadFile(path.string());
+  if (!text.ok()) {
+    Error(DiagnosticKind::kFunctionFailed, Range(file, at),
+          StrCat("vault(): ", std::string(text.status().message())));
+    return Value::Unknown();
+  }
+  absl::StatusOr<std::map<std::string, std::string>> vars =
+      vault::DecryptYamlVars(*text, *options_.vault_password);
+  if (!vars.ok()) {
+    // The library's messages never hold a secret.
+    Error(DiagnosticKind::kFunctionFailed, Range(file, at),
+          StrCat("vault(", relative,
+                 "): ", std::string(vars.status().message())));
+    return Value::Unknown();
+  }
+  // Dotted keys ("mysql.root_password") become nested maps.
+  std::function<Value(const std::map<std::string, std::string>&,
+                      const std::string&)>
+      build = [&](const std::map<std::string, std::string>& entries,
+                  const std::string& prefix) {
+        Map map;
+        std::set<std::string> nested;
+        for (const auto& [key, value] : entries) {
+          if (key.rfind(prefix, 0) != 0) continue;
+          std::string rest = key.substr(prefix.size());
+          size_t dot = rest.find('.');
+          if (dot == std::string::npos) {
+            map.emplace_back(rest, Value::String(value, /*secret=*/true));
+          } else if (nested.insert(rest.substr(0, dot)).second) {
+            map.emplace_back(rest.substr(0, dot),
+                             build(entries, prefix + rest.substr(0, dot + 1)));
+          }
+        }
+        return Value::MakeMap(std::move(map));
+      };
+  return build(*vars, "");
 }
 
 }  // namespace cairn::eval

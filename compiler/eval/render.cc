@@ -8,6 +8,28 @@ namespace {
 
 namespace pb = google::protobuf;
 
+// Replaces the named string fields of `message` with "(secret)".
+void RedactFields(
+    pb::Message& message,
+    const google::protobuf::RepeatedPtrField<std::string>& names) {
+  const pb::Descriptor* desc = message.GetDescriptor();
+  const pb::Reflection* r = message.GetReflection();
+  for (const std::string& name : names) {
+    const pb::FieldDescriptor* field = desc->FindFieldByName(name);
+    if (field == nullptr ||
+        field->cpp_type() != pb::FieldDescriptor::CPPTYPE_STRING) {
+      continue;
+    }
+    if (field->is_repeated()) {
+      for (int i = 0; i < r->FieldSize(message, field); ++i) {
+        r->SetRepeatedString(&message, field, i, "(secret)");
+      }
+    } else {
+      r->SetString(&message, field, "(secret)");
+    }
+  }
+}
+
 // Replaces the secret fields of each resource's spec.
 void Redact(v1::Resource& resource) {
   if (resource.secret_fields().empty()) return;
@@ -19,21 +41,7 @@ void Redact(v1::Resource& resource) {
   std::unique_ptr<pb::Message> spec(
       pb::MessageFactory::generated_factory()->GetPrototype(desc)->New());
   if (!resource.spec().UnpackTo(spec.get())) return;
-  const pb::Reflection* r = spec->GetReflection();
-  for (const std::string& name : resource.secret_fields()) {
-    const pb::FieldDescriptor* field = desc->FindFieldByName(name);
-    if (field == nullptr ||
-        field->cpp_type() != pb::FieldDescriptor::CPPTYPE_STRING) {
-      continue;
-    }
-    if (field->is_repeated()) {
-      for (int i = 0; i < r->FieldSize(*spec, field); ++i) {
-        r->SetRepeatedString(spec.get(), field, i, "(secret)");
-      }
-    } else {
-      r->SetString(spec.get(), field, "(secret)");
-    }
-  }
+  RedactFields(*spec, resource.secret_fields());
   resource.mutable_spec()->PackFrom(*spec);
 }
 
@@ -55,7 +63,11 @@ std::string CatalogText(const v1::Catalog& catalog) {
 
 std::string ZoneText(const ZoneCatalog& zone) {
   std::string out = "zone {\n";
-  std::string text = Print(zone.zone);
+  v1::Zone redacted = zone.zone;
+  google::protobuf::RepeatedPtrField<std::string> names(
+      zone.secret_fields.begin(), zone.secret_fields.end());
+  RedactFields(redacted, names);
+  std::string text = Print(redacted);
   for (size_t start = 0; start < text.size();) {
     size_t end = text.find('\n', start);
     out += "  " + text.substr(start, end - start + 1);

@@ -660,6 +660,7 @@ void Evaluator::EvalZone(const ast::BlockStmt& block, const Scope& scope,
     zone.records.push_back(std::move(resource));
   }
   CheckRequired(zone.zone, Range(file, block.type.begin, block.type.end), path);
+  zone.secret_fields = std::move(zone_secrets);
   result_.zones.push_back(std::move(zone));
 }
 
