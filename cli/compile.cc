@@ -86,6 +86,18 @@ int Compile(const std::vector<std::string>& args) {
     trees.push_back(Parse(**source, diagnostics));
     parsed.push_back(trees.back().get());
   }
+  // Each catalog becomes text as soon as its host is complete, so the
+  // catalogs themselves are never all in memory; the text is written only
+  // if the whole configuration compiled cleanly.
+  std::string out;
+  bool found = host.empty();
+  options.on_catalog = [&](v1::Catalog catalog) {
+    if (dump != "catalog") return;
+    if (!host.empty() && catalog.host().name() != host) return;
+    found = true;
+    StrAppend(&out, "# host ", catalog.host().name(), "\n",
+              CatalogText(catalog), "\n");
+  };
   CompileResult result;
   if (!diagnostics.has_errors()) {
     result = cairn::Compile(sources, parsed, options, diagnostics);
@@ -102,15 +114,8 @@ int Compile(const std::vector<std::string>& args) {
                  diagnostics.error_count() == 1 ? "error" : "errors");
     return kExitFindings;
   }
-  bool found = host.empty();
   if (dump == "catalog") {
-    for (const v1::Catalog& catalog : result.catalogs) {
-      if (!host.empty() && catalog.host().name() != host) continue;
-      found = true;
-      std::string text = StrCat("# host ", catalog.host().name(), "\n",
-                                CatalogText(catalog), "\n");
-      std::fwrite(text.data(), 1, text.size(), stdout);
-    }
+    std::fwrite(out.data(), 1, out.size(), stdout);
     if (host.empty()) {
       for (const ZoneCatalog& zone : result.zones) {
         std::string text =

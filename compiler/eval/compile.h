@@ -1,6 +1,7 @@
 #ifndef CAIRN_COMPILER_EVAL_COMPILE_H_
 #define CAIRN_COMPILER_EVAL_COMPILE_H_
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -20,6 +21,10 @@ struct CompileOptions {
   // The password for vault() files, from --vault-password-file or the
   // CAIRN_VAULT_PASSWORD environment variable; unset when none was given.
   std::optional<std::string> vault_password;
+  // When set, each host's catalog is handed here as soon as it is complete,
+  // in host-name order, instead of being kept in CompileResult::catalogs:
+  // memory then stays bounded by one host, whatever the fleet's size.
+  std::function<void(v1::Catalog)> on_catalog;
 };
 
 // A zone and its records, applied from the controller rather than a host.

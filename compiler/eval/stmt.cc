@@ -103,7 +103,11 @@ void Evaluator::EvalHost(const ast::BlockStmt& block, const Scope& scope,
   for (const auto& [param, value] : options_.params) {
     (*build.catalog.mutable_params())[param] = value;
   }
-  result_.catalogs.push_back(std::move(build.catalog));
+  if (options_.on_catalog) {
+    options_.on_catalog(std::move(build.catalog));
+  } else {
+    result_.catalogs.push_back(std::move(build.catalog));
+  }
 }
 
 bool Evaluator::EnsureHostAttributes(HostDecl& decl) {

@@ -1,0 +1,112 @@
+#ifndef CAIRN_COMPILER_TEMPLATE_OBJECT_H_
+#define CAIRN_COMPILER_TEMPLATE_OBJECT_H_
+
+// What an expression evaluates to: a Value, or one of the few things that
+// exist only while rendering: an undefined variable (which fails when used,
+// like Ansible's StrictUndefined), a lazy range(), a view of a dict
+// (.keys(), .values(), .items()) or a for loop's `loop`. Internal.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+
+#include "compiler/template/source_error.h"
+#include "compiler/template/template.h"
+
+namespace cairn::jinja_internal {
+
+using jinja::Value;
+
+class Object {
+ public:
+  enum class Kind { kValue, kUndefined, kRange, kKeys, kValues, kItems, kLoop };
+
+  // A plain value.
+  Object(Value value) : value_(std::move(value)) {}  // NOLINT: implicit.
+  Object() = default;
+
+  // An undefined value with the message it fails with, and where it arose.
+  static Object Undefined(std::string message, Span span) {
+    Object o;
+    o.kind_ = Kind::kUndefined;
+    o.message_ = std::make_shared<const std::string>(std::move(message));
+    o.span_ = span;
+    return o;
+  }
+  // range(start, stop, step); step is not 0.
+  static Object Range(int64_t start, int64_t stop, int64_t step) {
+    Object o;
+    o.kind_ = Kind::kRange;
+    o.a_ = start;
+    o.b_ = stop;
+    o.c_ = step;
+    return o;
+  }
+  // A view (kKeys, kValues or kItems) of `map`.
+  static Object View(Kind kind, Value map) {
+    Object o(std::move(map));
+    o.kind_ = kind;
+    return o;
+  }
+  // The `loop` variable of iteration `index0` of `length`.
+  static Object Loop(int64_t index0, int64_t length) {
+    Object o;
+    o.kind_ = Kind::kLoop;
+    o.a_ = index0;
+    o.b_ = length;
+    return o;
+  }
+
+  Kind kind() const { return kind_; }
+  bool is_value() const { return kind_ == Kind::kValue; }
+  bool is_undefined() const { return kind_ == Kind::kUndefined; }
+
+  // The value (kValue), or the map a view looks at.
+  const Value& value() const { return value_; }
+  // kUndefined: what it fails with and where it arose.
+  const std::string& message() const { return *message_; }
+  Span span() const { return span_; }
+  // kRange.
+  int64_t start() const { return a_; }
+  int64_t stop() const { return b_; }
+  int64_t step() const { return c_; }
+  // The number of elements of a range.
+  int64_t RangeLength() const {
+    uint64_t span, step;
+    if (c_ > 0) {
+      if (a_ >= b_) return 0;
+      span = static_cast<uint64_t>(b_) - static_cast<uint64_t>(a_);
+      step = static_cast<uint64_t>(c_);
+    } else {
+      if (a_ <= b_) return 0;
+      span = static_cast<uint64_t>(a_) - static_cast<uint64_t>(b_);
+      step = 0 - static_cast<uint64_t>(c_);
+    }
+    uint64_t n = (span - 1) / step + 1;
+    return n > static_cast<uint64_t>(INT64_MAX) ? INT64_MAX
+                                                : static_cast<int64_t>(n);
+  }
+  // Element `i` (0 <= i < RangeLength()) of a range.
+  int64_t RangeAt(int64_t i) const {
+    return static_cast<int64_t>(static_cast<uint64_t>(a_) +
+                                static_cast<uint64_t>(i) *
+                                    static_cast<uint64_t>(c_));
+  }
+  // kLoop.
+  int64_t index0() const { return a_; }
+  int64_t length() const { return b_; }
+
+ private:
+  Kind kind_ = Kind::kValue;
+  Value value_;
+  std::shared_ptr<const std::string> message_;
+  Span span_;
+  int64_t a_ = 0;
+  int64_t b_ = 0;
+  int64_t c_ = 0;
+};
+
+}  // namespace cairn::jinja_internal
+
+#endif  // CAIRN_COMPILER_TEMPLATE_OBJECT_H_
