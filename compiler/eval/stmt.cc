@@ -93,6 +93,49 @@ void Evaluator::EvalHost(const ast::BlockStmt& block, const Scope& scope,
     if (!match.empty()) d.help = StrCat("did you mean '", match, "'?");
   }
 
+  // A firewall that drops inbound traffic without allowing SSH locks out
+  // the next apply; say so unless the configuration accepts it.
+  for (const v1::Resource& resource : build.catalog.resources()) {
+    if (resource.kind() != "firewall") continue;
+    v1::Firewall firewall;
+    if (!resource.spec().UnpackTo(&firewall)) continue;
+    if (firewall.inbound() != v1::Firewall::POLICY_DROP ||
+        firewall.allow_no_ssh()) {
+      continue;
+    }
+    bool ssh = false;
+    for (const v1::Firewall::Rule& rule : firewall.rules()) {
+      if (rule.action() != v1::Firewall::ACTION_ALLOW &&
+          rule.action() != v1::Firewall::ACTION_UNSPECIFIED) {
+        continue;
+      }
+      if (rule.protocol() != "tcp" && rule.protocol() != "any") continue;
+      if (rule.ports().empty()) ssh = true;
+      for (const std::string& port : rule.ports()) {
+        size_t dash = port.find('-');
+        if (dash == std::string::npos) {
+          ssh |= port == "22";
+        } else {
+          int lo = std::atoi(port.substr(0, dash).c_str());
+          int hi = std::atoi(port.substr(dash + 1).c_str());
+          ssh |= lo <= 22 && 22 <= hi;
+        }
+      }
+    }
+    if (ssh) continue;
+    SourceRange where = build.declared[build.index[{"firewall", "default"}]];
+    Diagnostic d = MakeDiagnostic(
+        DiagnosticKind::kFirewallCutsSsh, where,
+        StrCat("host ", name,
+               "'s firewall drops inbound traffic and allows no SSH: the "
+               "next apply would lock you out"));
+    d.config_path = resource.config_path();
+    d.help =
+        "add `allow tcp 22 from ...`, or set allow_no_ssh = true if "
+        "this host is reached otherwise";
+    Emit(std::move(d));
+  }
+
   // A stable order: by kind, then id.
   auto* resources = build.catalog.mutable_resources();
   std::sort(resources->begin(), resources->end(),
