@@ -31,6 +31,7 @@
 #include "lang/diagnostics/diagnostic.h"
 #include "lang/diagnostics/render.h"
 #include "lang/parse/parse.h"
+#include "lang/testing/runfiles.h"
 #include "lang/testing/txtar.h"
 
 namespace cairn {
@@ -40,29 +41,12 @@ namespace fs = std::filesystem;
 
 bool autoupdate = false;
 
-fs::path Dir(const std::string& relative) {
-  if (const char* workspace = std::getenv("BUILD_WORKSPACE_DIRECTORY")) {
-    return fs::path(workspace) / relative;
-  }
-  const char* srcdir = std::getenv("TEST_SRCDIR");
-  const char* name = std::getenv("TEST_WORKSPACE");
-  return fs::path(srcdir ? srcdir : ".") / (name ? name : "cairn") / relative;
-}
-
 std::vector<fs::path> Files(const std::string& relative) {
-  std::vector<fs::path> files;
-  for (const auto& entry : fs::directory_iterator(Dir(relative))) {
-    if (entry.path().extension() == ".txtar") files.push_back(entry.path());
-  }
-  std::sort(files.begin(), files.end());
-  return files;
+  return testing::ListFiles(relative, ".txtar");
 }
 
 std::string ReadAll(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
+  return testing::ReadWholeFile(path);
 }
 
 struct Outputs {

@@ -25,6 +25,7 @@
 #include "lang/diagnostics/render.h"
 #include "lang/format/format.h"
 #include "lang/parse/parse.h"
+#include "lang/testing/runfiles.h"
 #include "lang/testing/txtar.h"
 
 namespace cairn {
@@ -34,32 +35,12 @@ namespace fs = std::filesystem;
 
 bool autoupdate = false;
 
-// Where the .txtar files are: the source tree under `bazel run`, else the
-// test's runfiles.
-fs::path TestdataDir() {
-  if (const char* workspace = std::getenv("BUILD_WORKSPACE_DIRECTORY")) {
-    return fs::path(workspace) / "lang/testdata";
-  }
-  const char* srcdir = std::getenv("TEST_SRCDIR");
-  const char* name = std::getenv("TEST_WORKSPACE");
-  return fs::path(srcdir ? srcdir : ".") / (name ? name : "cairn") /
-         "lang/testdata";
-}
-
 std::vector<fs::path> GoldenFiles() {
-  std::vector<fs::path> files;
-  for (const auto& entry : fs::directory_iterator(TestdataDir())) {
-    if (entry.path().extension() == ".txtar") files.push_back(entry.path());
-  }
-  std::sort(files.begin(), files.end());
-  return files;
+  return testing::ListFiles("lang/testdata", ".txtar");
 }
 
 std::string ReadAll(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
+  return testing::ReadWholeFile(path);
 }
 
 struct Outputs {
