@@ -94,6 +94,8 @@ struct Expr {
   // 1 + the depth of the deepest operand or argument; bounded by the parser
   // so that evaluating cannot recurse without limit.
   int depth = 1;
+  // kName: the level of the frame whose variable it reads (scopes.h).
+  int level = 0;
 };
 
 // Every statement kind. A switch over them has no default.
@@ -113,8 +115,30 @@ using Body = std::vector<std::unique_ptr<Node>>;
 // sequence ("for key, value in ...").
 struct Target {
   std::vector<std::string> names;
+  // The frame level of each name's variable (scopes.h).
+  std::vector<int> levels;
   bool unpack = false;
   Span span;
+};
+
+// How a frame's variable starts out when the frame is entered (each loop
+// iteration enters the loop's frame anew), as Jinja2's compiler decides it.
+struct SlotInit {
+  enum Kind {
+    kResolve,    // from the template's variables (and top-level sets so far)
+    kAlias,      // a copy of the variable of the same name at alias_level
+    kUndefined,  // undefined until set
+  };
+  std::string name;
+  Kind kind = kUndefined;
+  int alias_level = 0;
+};
+
+// One frame of variables: the template, a loop body, a loop's else block,
+// a loop's filter, or a {% set %} block. Frames nest by level.
+struct Frame {
+  int level = 0;
+  std::vector<SlotInit> slots;
 };
 
 // One "if" or "elif" test and the statements it guards.
@@ -133,6 +157,12 @@ struct Node {
   Body else_body;
   Target target;
   ExprPtr loop_filter;
+  // kFor: the frames of the body, the else block and the filter, and whether
+  // the body reads `loop`. kSetBlock: body_frame.
+  Frame body_frame;
+  Frame else_frame;
+  Frame filter_frame;
+  bool uses_loop = false;
 };
 
 }  // namespace cairn::jinja_internal

@@ -25,26 +25,25 @@ constexpr std::string_view kDictMethods[] = {
     "pop",   "popitem", "setdefault", "update", "values",
 };
 constexpr std::string_view kListMethods[] = {
-    "append", "clear",  "copy",    "count", "extend", "index",
-    "insert", "pop",    "remove",  "reverse", "sort",
+    "append", "clear", "copy",   "count",   "extend", "index",
+    "insert", "pop",   "remove", "reverse", "sort",
 };
 constexpr std::string_view kStrMethods[] = {
-    "capitalize", "casefold",   "center",     "count",        "encode",
-    "endswith",   "expandtabs", "find",       "format",       "format_map",
-    "index",      "isalnum",    "isalpha",    "isascii",      "isdecimal",
-    "isdigit",    "isidentifier", "islower",  "isnumeric",    "isprintable",
-    "isspace",    "istitle",    "isupper",    "join",         "ljust",
-    "lower",      "lstrip",     "maketrans",  "partition",    "removeprefix",
-    "removesuffix", "replace",  "rfind",      "rindex",       "rjust",
-    "rpartition", "rsplit",     "rstrip",     "split",        "splitlines",
-    "startswith", "strip",      "swapcase",   "title",        "translate",
-    "upper",      "zfill",
+    "capitalize",   "casefold",     "center",    "count",     "encode",
+    "endswith",     "expandtabs",   "find",      "format",    "format_map",
+    "index",        "isalnum",      "isalpha",   "isascii",   "isdecimal",
+    "isdigit",      "isidentifier", "islower",   "isnumeric", "isprintable",
+    "isspace",      "istitle",      "isupper",   "join",      "ljust",
+    "lower",        "lstrip",       "maketrans", "partition", "removeprefix",
+    "removesuffix", "replace",      "rfind",     "rindex",    "rjust",
+    "rpartition",   "rsplit",       "rstrip",    "split",     "splitlines",
+    "startswith",   "strip",        "swapcase",  "title",     "translate",
+    "upper",        "zfill",
 };
 constexpr std::string_view kNumberAttributes[] = {
-    "real",      "imag",       "numerator",       "denominator",
-    "conjugate", "bit_length", "bit_count",       "to_bytes",
-    "from_bytes", "as_integer_ratio", "hex",      "fromhex",
-    "is_integer",
+    "real",       "imag",      "numerator",  "denominator", "conjugate",
+    "bit_length", "bit_count", "to_bytes",   "from_bytes",  "as_integer_ratio",
+    "hex",        "fromhex",   "is_integer",
 };
 
 template <size_t N>
@@ -95,6 +94,7 @@ bool Evaluator::GetAttr(const Object& object, const std::string& name,
                         Span span, Object* out) {
   switch (object.kind()) {
     case Object::Kind::kUndefined:
+      if (object.is_lenient_undefined()) return FailUndefined(object);
       *out = object;
       return true;
     case Object::Kind::kLoop: {
@@ -122,9 +122,9 @@ bool Evaluator::GetAttr(const Object& object, const std::string& name,
         return Fail(span, StrCat("loop.", name, " is not supported",
                                  name == "cycle" ? " except as a call" : ""));
       } else {
-        *out = Object::Undefined(StrCat("'", TypeName(object),
-                                        "' has no attribute '", name, "'"),
-                                 span);
+        *out = Object::Undefined(
+            StrCat("'", TypeName(object), "' has no attribute '", name, "'"),
+            span);
       }
       return true;
     }
@@ -136,11 +136,11 @@ bool Evaluator::GetAttr(const Object& object, const std::string& name,
   }
   const Value& v = object.value();
   if (IsPythonAttribute(v, name)) {
-    return Fail(span, StrCat("'", name, "' is a Python method of ",
-                             TypeName(object),
-                             v.type() == Type::kMap
-                                 ? StrCat("; write ['", name, "'] for the key")
-                                 : ""));
+    return Fail(span,
+                StrCat("'", name, "' is a Python method of ", TypeName(object),
+                       v.type() == Type::kMap
+                           ? StrCat("; write ['", name, "'] for the key")
+                           : ""));
   }
   if (v.type() == Type::kMap) {
     if (const Value* found = v.Find(name)) {
@@ -149,34 +149,38 @@ bool Evaluator::GetAttr(const Object& object, const std::string& name,
     }
   }
   *out = Object::Undefined(
-      StrCat("'", TypeName(object), "' has no attribute '", name, "'"), span);
+      StrCat("'", TypeName(object), "' has no attribute '", name, "'"), span,
+      /*lenient=*/false, name);
   return true;
 }
 
 bool Evaluator::GetItem(const Object& object, const Object& index, Span span,
                         Object* out) {
+  if (object.is_lenient_undefined()) return FailUndefined(object);
   if (object.is_undefined()) {
     *out = object;
     return true;
   }
   if (!Defined(index)) return false;
+  if (index.is_undefined()) return FailUndefined(index);
   auto missing = [&]() {
     std::string key;
     if (index.is_value() && index.value().type() == Type::kString) {
-      *out = Object::Undefined(StrCat("'", TypeName(object),
-                                      "' has no attribute '",
-                                      index.value().string_value(), "'"),
-                               span);
+      *out = Object::Undefined(
+          StrCat("'", TypeName(object), "' has no attribute '",
+                 index.value().string_value(), "'"),
+          span, /*lenient=*/false, index.value().string_value());
       return true;
     }
     if (!ToStr(index, span, &key)) return false;
+    std::string name = key;
     if (index.is_value() && index.value().type() != Type::kList &&
         index.value().type() != Type::kMap) {
       key.clear();
       if (!ToRepr(index.value(), span, &key)) return false;
     }
-    *out = Object::Undefined(
-        StrCat(TypeName(object), " has no element ", key), span);
+    *out = Object::Undefined(StrCat(TypeName(object), " has no element ", key),
+                             span, /*lenient=*/false, name);
     return true;
   };
   int64_t i = 0;
@@ -232,6 +236,7 @@ bool Evaluator::GetItem(const Object& object, const Object& index, Span span,
 }
 
 bool Evaluator::Slice(const Object& object, const Expr& expr, Object* out) {
+  if (object.is_lenient_undefined()) return FailUndefined(object);
   if (object.is_undefined()) {
     *out = object;
     return true;
@@ -264,8 +269,7 @@ bool Evaluator::Slice(const Object& object, const Expr& expr, Object* out) {
     }
     length = static_cast<int64_t>(chars.size());
   } else {
-    return Fail(expr.span, StrCat("a ", TypeName(object),
-                                  " cannot be sliced"));
+    return Fail(expr.span, StrCat("a ", TypeName(object), " cannot be sliced"));
   }
   int64_t first = 0, count = 0;
   AdjustSlice(length, bounds[0], bounds[1], step, &first, &count);
@@ -304,9 +308,9 @@ bool Evaluator::GetAttributePath(const Object& object, std::string_view path,
   size_t start = 0;
   while (true) {
     size_t dot = path.find('.', start);
-    std::string_view part = path.substr(
-        start, dot == std::string_view::npos ? std::string_view::npos
-                                             : dot - start);
+    std::string_view part = path.substr(start, dot == std::string_view::npos
+                                                   ? std::string_view::npos
+                                                   : dot - start);
     bool digits = !part.empty();
     int64_t index = 0;
     for (char c : part) {
@@ -314,7 +318,8 @@ bool Evaluator::GetAttributePath(const Object& object, std::string_view path,
       if (digits) index = index * 10 + (c - '0');
       if (index > 1'000'000'000) digits = false;
     }
-    Object key = digits ? Object(Value(index)) : Object(Value(std::string(part)));
+    Object key =
+        digits ? Object(Value(index)) : Object(Value(std::string(part)));
     Object next;
     if (!GetItem(current, key, span, &next)) return false;
     current = std::move(next);

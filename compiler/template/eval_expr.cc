@@ -21,8 +21,9 @@ std::string_view UnsupportedGlobal(std::string_view name) {
     return "lookups are not supported: templates cannot read files, run "
            "commands or reach the network";
   }
-  if (name == "now") return "now() is not supported: output must not depend "
-                            "on the clock";
+  if (name == "now")
+    return "now() is not supported: output must not depend "
+           "on the clock";
   if (name == "lipsum" || name == "cycler" || name == "joiner" ||
       name == "namespace" || name == "undef") {
     return "is not supported";
@@ -38,10 +39,9 @@ bool Evaluator::Eval(const Expr& expr, Object* out) {
       *out = Object(expr.literal);
       return true;
     case ExprKind::kName: {
-      *out = Lookup(expr.name, expr.span);
-      if (out->is_undefined() &&
-          (expr.name == "range" || expr.name == "dict" ||
-           !UnsupportedGlobal(expr.name).empty())) {
+      *out = Lookup(expr.name, expr.level, expr.span);
+      if (out->is_undefined() && (expr.name == "range" || expr.name == "dict" ||
+                                  !UnsupportedGlobal(expr.name).empty())) {
         return Fail(expr.span, StrCat("'", expr.name,
                                       "' is a function; it can only be "
                                       "called"));
@@ -107,7 +107,7 @@ bool Evaluator::Eval(const Expr& expr, Object* out) {
       if (expr.operands[2] != nullptr) return Eval(*expr.operands[2], out);
       *out = Object::Undefined(
           "the inline if-expression evaluated to false and has no else part",
-          expr.span);
+          expr.span, /*lenient=*/true);
       return true;
     }
     case ExprKind::kFilter:
@@ -184,9 +184,8 @@ bool Evaluator::EvalCompare(const Expr& expr, Object* out) {
     bool result = false;
     const Expr& operand = *expr.operands[i + 1];
     if (!Eval(operand, &right) ||
-        !CompareOp(expr.compare_ops[i],
-                   left, right, {expr.operands[i]->span.begin, operand.span.end},
-                   &result)) {
+        !CompareOp(expr.compare_ops[i], left, right,
+                   {expr.operands[i]->span.begin, operand.span.end}, &result)) {
       return false;
     }
     if (!result) {
@@ -199,8 +198,9 @@ bool Evaluator::EvalCompare(const Expr& expr, Object* out) {
   return true;
 }
 
-bool Evaluator::EvalArgs(const Args& args, std::vector<Object>* positional,
-                         std::vector<std::pair<std::string, Object>>* keywords) {
+bool Evaluator::EvalArgs(
+    const Args& args, std::vector<Object>* positional,
+    std::vector<std::pair<std::string, Object>>* keywords) {
   for (const ExprPtr& arg : args.positional) {
     Object value;
     if (!Eval(*arg, &value)) return false;
@@ -222,8 +222,8 @@ bool Evaluator::EvalFilter(const Expr& expr, Object* out) {
   std::vector<Object> positional;
   std::vector<std::pair<std::string, Object>> keywords;
   if (!EvalArgs(expr.args, &positional, &keywords)) return false;
-  call.args = BindArgs(filter.signature, std::move(positional),
-                       std::move(keywords));
+  call.args =
+      BindArgs(filter.signature, std::move(positional), std::move(keywords));
   if (!filter.accepts_undefined) {
     for (const auto& arg : call.args) {
       if (arg && !Defined(*arg)) return false;
@@ -240,8 +240,8 @@ bool Evaluator::EvalTest(const Expr& expr, Object* out) {
   std::vector<Object> positional;
   std::vector<std::pair<std::string, Object>> keywords;
   if (!EvalArgs(expr.args, &positional, &keywords)) return false;
-  call.args = BindArgs(test.signature, std::move(positional),
-                       std::move(keywords));
+  call.args =
+      BindArgs(test.signature, std::move(positional), std::move(keywords));
   for (const auto& arg : call.args) {
     if (arg && !Defined(*arg)) return false;
   }
@@ -253,15 +253,13 @@ bool Evaluator::EvalTest(const Expr& expr, Object* out) {
 
 bool Evaluator::EvalCall(const Expr& expr, Object* out) {
   const Expr& callee = *expr.operands[0];
-  if (callee.kind == ExprKind::kName && !IsLocal(callee.name) &&
-      vars_.Find(callee.name) == nullptr) {
+  if (callee.kind == ExprKind::kName && !Bound(callee.name, callee.level)) {
     return EvalGlobalCall(expr, out);
   }
   if (callee.kind != ExprKind::kGetAttr) {
     Object value;
     if (!Eval(callee, &value) || !Defined(value)) return false;
-    return Fail(callee.span, StrCat("'", TypeName(value),
-                                    "' is not callable"));
+    return Fail(callee.span, StrCat("'", TypeName(value), "' is not callable"));
   }
   Object object;
   if (!Eval(*callee.operands[0], &object) || !Defined(object)) return false;
@@ -318,9 +316,9 @@ bool Evaluator::EvalGlobalCall(const Expr& expr, Object* out) {
     const Object& arg = args[i];
     Value::Type type = arg.is_value() ? arg.value().type() : Value::Type::kNull;
     if (type != Value::Type::kInt && type != Value::Type::kBool) {
-      return Fail(expr.args.positional[i]->span,
-                  StrCat("'", TypeName(arg),
-                         "' cannot be interpreted as an integer"));
+      return Fail(
+          expr.args.positional[i]->span,
+          StrCat("'", TypeName(arg), "' cannot be interpreted as an integer"));
     }
     int64_t v = type == Value::Type::kInt ? arg.value().int_value()
                                           : arg.value().bool_value();

@@ -29,10 +29,10 @@ bool Evaluator::CallMethod(const Object& object, const std::string& name,
                            Object* out) {
   auto arity = [&](size_t min, size_t max) {
     if (args.size() >= min && args.size() <= max) return true;
-    return Fail(span, StrCat(name, "() takes ",
-                             min == max ? StrCat(min)
-                                        : StrCat(min, " to ", max),
-                             " arguments (", args.size(), " given)"));
+    return Fail(span,
+                StrCat(name, "() takes ",
+                       min == max ? StrCat(min) : StrCat(min, " to ", max),
+                       " arguments (", args.size(), " given)"));
   };
   auto string_arg = [&](size_t i, std::string* s) {
     if (!IsString(args[i])) {
@@ -69,7 +69,7 @@ bool Evaluator::CallMethod(const Object& object, const std::string& name,
   if (v.type() == Type::kMap) {
     if (name == "items" || name == "keys" || name == "values") {
       if (!arity(0, 0)) return false;
-      *out = Object::View(name == "items"   ? Object::Kind::kItems
+      *out = Object::View(name == "items"  ? Object::Kind::kItems
                           : name == "keys" ? Object::Kind::kKeys
                                            : Object::Kind::kValues,
                           v);
@@ -118,8 +118,8 @@ bool Evaluator::CallMethod(const Object& object, const std::string& name,
     if (a.is_value() && ValueAccess::IsTuple(a.value())) {
       for (const Value& item : a.value().items()) {
         if (item.type() != Type::kString) {
-          return Fail(span, StrCat("tuple for ", name,
-                                   " must only contain str"));
+          return Fail(span,
+                      StrCat("tuple for ", name, " must only contain str"));
         }
         affixes.push_back(item.string_value());
       }
@@ -170,9 +170,9 @@ bool Evaluator::CallMethod(const Object& object, const std::string& name,
     if (!Iterate(args[0], span, &items)) return false;
     for (size_t i = 0; i < items.size(); ++i) {
       if (items[i].type() != Type::kString) {
-        return Fail(span, StrCat("sequence item ", i,
-                                 ": expected str instance, ",
-                                 TypeName(Object(items[i])), " found"));
+        return Fail(span,
+                    StrCat("sequence item ", i, ": expected str instance, ",
+                           TypeName(Object(items[i])), " found"));
       }
       if (i > 0) result += s;
       result += items[i].string_value();

@@ -1,9 +1,11 @@
-// Statements, scopes and budgets.
+// Statements, frames and budgets.
 //
-// Scopes follow Jinja2: the template has one scope; every iteration of a
-// for loop, a for loop's else block and a {% set %} block get a fresh scope
-// on top of it, so {% set %} inside them is not seen after them, while
-// {% set %} inside {% if %} is.
+// Variables live in frames as scopes.h describes: the template's frame
+// (level 0), and a frame for each loop body (entered anew every iteration),
+// loop else block, loop filter and {% set %} block, one level deeper than
+// where it appears.
+
+#include "compiler/template/evaluator.h"
 
 #include <string>
 #include <string_view>
@@ -11,15 +13,12 @@
 #include <vector>
 
 #include "base/strings.h"
-#include "compiler/template/evaluator.h"
 #include "compiler/template/value_access.h"
 
 namespace cairn::jinja_internal {
 
 Evaluator::Evaluator(const jinja::RenderOptions& options, const Value& vars)
-    : options_(options), vars_(vars) {
-  scopes_.emplace_back();
-}
+    : options_(options), vars_(vars) {}
 
 bool Evaluator::Fail(Span span, std::string message) {
   if (!error_) error_ = SourceError{std::move(message), span};
@@ -46,11 +45,16 @@ bool Evaluator::ChargeBytes(size_t n, Span span) {
   }
   work_bytes_ += static_cast<int64_t>(n);
   if (work_bytes_ > options_.max_work_bytes) {
-    return Fail(span, StrCat("stopped after building ",
-                             options_.max_work_bytes,
+    return Fail(span, StrCat("stopped after building ", options_.max_work_bytes,
                              " bytes of strings (the limit)"));
   }
   return true;
+}
+
+bool Evaluator::RenderTemplate(const Body& body, const Frame& frame,
+                               std::string* out) {
+  EnterFrame(frame);
+  return RenderBody(body, out);
 }
 
 bool Evaluator::RenderBody(const Body& body, std::string* out) {
@@ -76,8 +80,21 @@ bool Evaluator::RenderNode(const Node& node, std::string* out) {
     case NodeKind::kOutput: {
       Object value;
       if (!Eval(*node.expr, &value) || !Defined(value)) return false;
-      // Ansible's finalize prints None as nothing.
+      // Ansible's finalize prints None (and Jinja2's lenient undefined) as
+      // nothing, and unrolls ranges and dict views into lists.
       if (value.is_value() && value.value().is_null()) return true;
+      if (value.is_lenient_undefined()) return true;
+      if (value.kind() == Object::Kind::kLoop) {
+        // Ansible would unroll the rest of the loop into a list here.
+        return Fail(node.expr->span,
+                    "printing the loop variable itself is "
+                    "not supported");
+      }
+      if (!value.is_value()) {
+        Value list;
+        if (!ToValue(value, node.expr->span, &list)) return false;
+        value = Object(std::move(list));
+      }
       std::string text;
       return ToStr(value, node.expr->span, &text) &&
              ChargeBytes(text.size(), node.expr->span) &&
@@ -104,9 +121,8 @@ bool Evaluator::RenderNode(const Node& node, std::string* out) {
     }
     case NodeKind::kSetBlock: {
       std::string text;
-      scopes_.emplace_back();
+      EnterFrame(node.body_frame);
       bool ok = RenderBody(node.body, &text);
-      scopes_.pop_back();
       return ok && ChargeBytes(text.size(), node.span) &&
              Assign(node.target, Value(std::move(text)), node.span);
     }
@@ -134,16 +150,16 @@ bool Evaluator::RenderFor(const Node& node, std::string* out) {
     if (node.loop_filter == nullptr) {
       items = std::move(all);
     } else {
+      EnterFrame(node.filter_frame);
       for (Value& item : all) {
         if (!ChargeIterations(1, node.loop_filter->span)) return false;
-        scopes_.emplace_back();
         Object keep;
         bool truthy = false;
-        bool ok = BindLoopTarget(node.target, item, node.target.span) &&
-                  Eval(*node.loop_filter, &keep) &&
-                  Truthy(keep, node.loop_filter->span, &truthy);
-        scopes_.pop_back();
-        if (!ok) return false;
+        if (!Assign(node.target, Object(item), node.target.span) ||
+            !Eval(*node.loop_filter, &keep) ||
+            !Truthy(keep, node.loop_filter->span, &truthy)) {
+          return false;
+        }
         if (truthy) items.push_back(std::move(item));
       }
     }
@@ -151,69 +167,102 @@ bool Evaluator::RenderFor(const Node& node, std::string* out) {
   }
 
   if (length == 0) {
-    scopes_.emplace_back();
-    bool ok = RenderBody(node.else_body, out);
-    scopes_.pop_back();
-    return ok;
+    EnterFrame(node.else_frame);
+    return RenderBody(node.else_body, out);
   }
   for (int64_t i = 0; i < length; ++i) {
     if (!ChargeIterations(1, span)) return false;
-    Value item = lazy_range ? Value(iterable.RangeAt(i))
-                            : items[static_cast<size_t>(i)];
-    scopes_.emplace_back();
-    bool ok = BindLoopTarget(node.target, item, node.target.span);
-    if (ok) {
-      scopes_.back()["loop"] = Object::Loop(i, length);
-      ok = RenderBody(node.body, out);
+    Value item =
+        lazy_range ? Value(iterable.RangeAt(i)) : items[static_cast<size_t>(i)];
+    EnterFrame(node.body_frame);
+    if (!Assign(node.target, Object(std::move(item)), node.target.span)) {
+      return false;
     }
-    scopes_.pop_back();
-    if (!ok) return false;
+    if (node.uses_loop) {
+      Store("loop", node.body_frame.level, Object::Loop(i, length));
+    }
+    if (!RenderBody(node.body, out)) return false;
   }
   return true;
 }
 
-bool Evaluator::BindLoopTarget(const Target& target, const Value& item,
-                               Span span) {
-  return Assign(target, Object(item), span);
+void Evaluator::EnterFrame(const Frame& frame) {
+  size_t level = static_cast<size_t>(frame.level);
+  if (frames_.size() <= level) frames_.resize(level + 1);
+  FrameVars& vars = frames_[level];
+  vars.clear();
+  for (const SlotInit& slot : frame.slots) {
+    switch (slot.kind) {
+      case SlotInit::kResolve: {
+        Object v;
+        if (Resolve(slot.name, &v)) vars[slot.name] = std::move(v);
+        break;
+      }
+      case SlotInit::kAlias: {
+        const FrameVars& outer = frames_[static_cast<size_t>(slot.alias_level)];
+        auto it = outer.find(slot.name);
+        if (it != outer.end()) vars[slot.name] = it->second;
+        break;
+      }
+      case SlotInit::kUndefined:
+        break;
+    }
+  }
+}
+
+bool Evaluator::Resolve(const std::string& name, Object* out) const {
+  auto it = context_vars_.find(name);
+  if (it != context_vars_.end()) {
+    *out = it->second;
+    return true;
+  }
+  if (const Value* v = vars_.Find(name)) {
+    *out = Object(*v);
+    return true;
+  }
+  return false;
+}
+
+void Evaluator::Store(const std::string& name, int level, Object value) {
+  if (level == 0) context_vars_[name] = value;
+  frames_[static_cast<size_t>(level)][name] = std::move(value);
 }
 
 bool Evaluator::Assign(const Target& target, const Object& value, Span span) {
-  Scope& scope = scopes_.back();
   if (!target.unpack) {
-    scope[target.names[0]] = value;
+    Store(target.names[0], target.levels[0], value);
     return true;
   }
   if (!Defined(value)) return false;
   std::vector<Value> parts;
   if (!Iterate(value, span, &parts)) return false;
   if (parts.size() != target.names.size()) {
-    return Fail(span, parts.size() > target.names.size()
-                          ? StrCat("too many values to unpack (expected ",
-                                   target.names.size(), ")")
-                          : StrCat("not enough values to unpack (expected ",
-                                   target.names.size(), ", got ",
-                                   parts.size(), ")"));
+    return Fail(span,
+                parts.size() > target.names.size()
+                    ? StrCat("too many values to unpack (expected ",
+                             target.names.size(), ")")
+                    : StrCat("not enough values to unpack (expected ",
+                             target.names.size(), ", got ", parts.size(), ")"));
   }
   for (size_t i = 0; i < parts.size(); ++i) {
-    scope[target.names[i]] = Object(std::move(parts[i]));
+    Store(target.names[i], target.levels[i], Object(std::move(parts[i])));
   }
   return true;
 }
 
-bool Evaluator::IsLocal(const std::string& name) const {
-  for (auto it = scopes_.rbegin(); it != scopes_.rend(); ++it) {
-    if (it->count(name)) return true;
-  }
-  return false;
+bool Evaluator::Bound(const std::string& name, int level) const {
+  size_t l = static_cast<size_t>(level);
+  return l < frames_.size() && frames_[l].count(name) > 0;
 }
 
-Object Evaluator::Lookup(const std::string& name, Span span) const {
-  for (auto it = scopes_.rbegin(); it != scopes_.rend(); ++it) {
-    auto found = it->find(name);
-    if (found != it->end()) return found->second;
+Object Evaluator::Lookup(const std::string& name, int level, Span span) const {
+  size_t l = static_cast<size_t>(level);
+  if (l < frames_.size()) {
+    auto found = frames_[l].find(name);
+    if (found != frames_[l].end()) return found->second;
   }
-  if (const Value* v = vars_.Find(name)) return Object(*v);
-  return Object::Undefined(StrCat("'", name, "' is undefined"), span);
+  return Object::Undefined(StrCat("'", name, "' is undefined"), span,
+                           /*lenient=*/false, name);
 }
 
 }  // namespace cairn::jinja_internal

@@ -1,9 +1,8 @@
-// The filter table, argument checking and binding, and Jinja2's string and
-// sequence filters: join, upper, lower, trim, replace, indent, first, last,
-// plus Ansible's quote.
+// The filter and test tables, argument checking and binding.
 
 #include "compiler/template/filters.h"
 
+#include <algorithm>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -11,270 +10,43 @@
 
 #include "base/strings.h"
 #include "compiler/template/evaluator.h"
-#include "compiler/template/pystr.h"
-#include "compiler/template/unicode.h"
 
 namespace cairn::jinja_internal {
 namespace {
 
 using Type = Value::Type;
 
-bool FilterJoin(FilterCall& call, Object* out) {
-  std::vector<Value> items;
-  std::string separator, attribute, result;
-  if (!call.eval.Iterate(call.input, call.expr.span, &items) ||
-      !call.StrArg(0, "", &separator)) {
-    return false;
-  }
-  bool by_attribute = call.args[1].has_value() &&
-                      !(call.args[1]->is_value() && call.args[1]->value().is_null());
-  if (by_attribute && !call.StrArg(1, "", &attribute)) return false;
-  for (size_t i = 0; i < items.size(); ++i) {
-    Object item(items[i]);
-    if (by_attribute &&
-        !call.eval.GetAttributePath(item, attribute, call.expr.span, &item)) {
-      return false;
-    }
-    std::string text;
-    if (!call.eval.ToStr(item, call.expr.span, &text)) return false;
-    if (i > 0) result += separator;
-    result += text;
-    if (!call.eval.ChargeBytes(result.size(), call.expr.span)) return false;
-  }
-  *out = Object(Value(std::move(result)));
-  return true;
-}
-
-bool FilterCase(FilterCall& call, Object* out, bool upper) {
-  std::string text, result;
-  if (!call.InputStr(&text)) return false;
-  if (!(upper ? PyUpper(text, &result) : PyLower(text, &result))) {
-    return call.Fail("the string is not valid UTF-8");
-  }
-  *out = Object(Value(std::move(result)));
-  return call.eval.ChargeBytes(out->value().string_value().size(),
-                               call.expr.span);
-}
-
-bool FilterUpper(FilterCall& call, Object* out) {
-  return FilterCase(call, out, true);
-}
-
-bool FilterLower(FilterCall& call, Object* out) {
-  return FilterCase(call, out, false);
-}
-
-bool FilterTrim(FilterCall& call, Object* out) {
-  std::string text, result;
-  if (!call.InputStr(&text)) return false;
-  std::optional<std::string> chars;
-  Object arg = call.Arg(0, Object(Value()));
-  if (!(arg.is_value() && arg.value().is_null())) {
-    if (!arg.is_value() || arg.value().type() != Type::kString) {
-      return call.Fail("strip arg must be None or str");
-    }
-    chars = arg.value().string_value();
-  }
-  if (!PyStrip(text, chars, StripSide::kBoth, &result)) {
-    return call.Fail("the string is not valid UTF-8");
-  }
-  *out = Object(Value(std::move(result)));
-  return true;
-}
-
-bool FilterReplace(FilterCall& call, Object* out) {
-  std::string text, old, replacement;
-  int64_t count = -1;
-  Object count_arg = call.Arg(2, Object(Value()));
-  if (!call.InputStr(&text) || !call.StrArg(0, "", &old) ||
-      !call.StrArg(1, "", &replacement)) {
-    return false;
-  }
-  if (!(count_arg.is_value() && count_arg.value().is_null()) &&
-      !call.IntArg(2, -1, &count)) {
-    return false;
-  }
-  std::string result = PyReplace(text, old, replacement, count);
-  if (!call.eval.ChargeBytes(result.size(), call.expr.span)) return false;
-  *out = Object(Value(std::move(result)));
-  return true;
-}
-
-// Python's str.splitlines() on code points.
-std::vector<std::u32string> SplitLines(const std::u32string& s) {
-  std::vector<std::u32string> lines;
-  size_t start = 0;
-  for (size_t i = 0; i < s.size(); ++i) {
-    char32_t c = s[i];
-    bool is_break = c == '\n' || c == '\r' || c == 0x0B || c == 0x0C ||
-                    c == 0x1C || c == 0x1D || c == 0x1E || c == 0x85 ||
-                    c == 0x2028 || c == 0x2029;
-    if (!is_break) continue;
-    lines.push_back(s.substr(start, i - start));
-    if (c == '\r' && i + 1 < s.size() && s[i + 1] == '\n') ++i;
-    start = i + 1;
-  }
-  if (start < s.size()) lines.push_back(s.substr(start));
-  return lines;
-}
-
-bool FilterIndent(FilterCall& call, Object* out) {
-  if (!call.input.is_value() || call.input.value().type() != Type::kString) {
-    return call.Fail(StrCat("indent needs a string, not a ",
-                            Evaluator::TypeName(call.input)));
-  }
-  std::u32string indention;
-  Object width = call.Arg(0, Object(Value(4)));
-  if (width.is_value() && width.value().type() == Type::kString) {
-    if (!DecodeUtf8(width.value().string_value(), &indention)) {
-      return call.Fail("the string is not valid UTF-8");
-    }
-  } else {
-    int64_t n = 0;
-    if (!call.IntArg(0, 4, &n)) return false;
-    if (n > 0 && !call.eval.ChargeBytes(static_cast<size_t>(n),
-                                        call.expr.span)) {
-      return false;
-    }
-    indention.assign(static_cast<size_t>(std::max<int64_t>(n, 0)), U' ');
-  }
-  bool first = false, blank = false;
-  if (!call.BoolArg(1, false, &first) || !call.BoolArg(2, false, &blank)) {
-    return false;
-  }
-  std::u32string s;
-  if (!DecodeUtf8(call.input.value().string_value(), &s)) {
-    return call.Fail("the string is not valid UTF-8");
-  }
-  s.push_back(U'\n');
-  std::vector<std::u32string> lines = SplitLines(s);
-  std::u32string rv;
-  if (blank) {
-    for (size_t i = 0; i < lines.size(); ++i) {
-      if (i > 0) rv += U"\n" + indention;
-      rv += lines[i];
-    }
-  } else {
-    rv = lines.empty() ? U"" : lines[0];
-    for (size_t i = 1; i < lines.size(); ++i) {
-      rv += U"\n";
-      if (!lines[i].empty()) rv += indention;
-      rv += lines[i];
-    }
-  }
-  if (first) rv = indention + rv;
-  std::string result = EncodeUtf8(rv);
-  if (!call.eval.ChargeBytes(result.size(), call.expr.span)) return false;
-  *out = Object(Value(std::move(result)));
-  return true;
-}
-
-bool FilterFirstLast(FilterCall& call, Object* out, bool first) {
-  int64_t n = 0;
-  if (call.input.kind() == Object::Kind::kRange &&
-      call.eval.Length(call.input, call.expr.span, &n)) {
-    if (n == 0) {
-      *out = Object::Undefined(first ? "No first item, sequence was empty."
-                                     : "No last item, sequence was empty.",
-                               call.expr.span);
-    } else {
-      *out = Object(Value(call.input.RangeAt(first ? 0 : n - 1)));
-    }
-    return true;
-  }
-  std::vector<Value> items;
-  if (!call.eval.Iterate(call.input, call.expr.span, &items)) return false;
-  if (items.empty()) {
-    *out = Object::Undefined(first ? "No first item, sequence was empty."
-                                   : "No last item, sequence was empty.",
-                             call.expr.span);
-    return true;
-  }
-  *out = Object(first ? items.front() : items.back());
-  return true;
-}
-
-bool FilterFirst(FilterCall& call, Object* out) {
-  return FilterFirstLast(call, out, true);
-}
-
-bool FilterLast(FilterCall& call, Object* out) {
-  return FilterFirstLast(call, out, false);
-}
-
-// shlex.quote, as Ansible's quote filter uses (None quotes as '').
-bool FilterQuote(FilterCall& call, Object* out) {
-  std::string text;
-  if (!(call.input.is_value() && call.input.value().is_null()) &&
-      !call.InputStr(&text)) {
-    return false;
-  }
-  if (text.empty()) {
-    *out = Object(Value("''"));
-    return true;
-  }
-  bool safe = true;
-  for (char c : text) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-              (c >= '0' && c <= '9') ||
-              std::string_view("_@%+=:,./-").find(c) != std::string_view::npos;
-    safe = safe && ok;
-  }
-  *out = Object(Value(safe ? text
-                           : StrCat("'", PyReplace(text, "'", "'\"'\"'", -1),
-                                    "'")));
-  return true;
-}
-
-std::vector<FilterDef> MakeStringFilters() {
-  return {
-      {"join", {{"d", "attribute"}, 0}, FilterJoin},
-      {"upper", {{}, 0}, FilterUpper},
-      {"lower", {{}, 0}, FilterLower},
-      {"trim", {{"chars"}, 0}, FilterTrim},
-      {"replace", {{"old", "new", "count"}, 2}, FilterReplace},
-      {"indent", {{"width", "first", "blank"}, 0}, FilterIndent},
-      {"first", {{}, 0}, FilterFirst},
-      {"last", {{}, 0}, FilterLast},
-      {"quote", {{}, 0}, FilterQuote},
-  };
-}
-
 template <typename Def>
 const Def* FindIn(const std::vector<Def>& defs, std::string_view name) {
+  constexpr std::string_view kPrefix = "ansible.builtin.";
+  bool prefixed = StartsWith(name, kPrefix);
+  if (prefixed) name.remove_prefix(kPrefix.size());
   for (const Def& def : defs) {
-    if (def.name == name) return &def;
+    if (def.name == name && (!prefixed || def.ansible)) return &def;
   }
   return nullptr;
 }
 
-std::string_view WithoutPrefix(std::string_view name) {
-  constexpr std::string_view kPrefix = "ansible.builtin.";
-  if (StartsWith(name, kPrefix)) name.remove_prefix(kPrefix.size());
-  return name;
-}
-
 }  // namespace
 
-const std::vector<FilterDef>& StringFilters() {
-  static const auto* filters = new std::vector<FilterDef>(MakeStringFilters());
-  return *filters;
-}
-
 const FilterDef* FindFilter(std::string_view name) {
-  name = WithoutPrefix(name);
   if (const FilterDef* f = FindIn(StringFilters(), name)) return f;
+  if (const FilterDef* f = FindIn(SequenceFilters(), name)) return f;
   if (const FilterDef* f = FindIn(ConvertFilters(), name)) return f;
   return FindIn(RegexFilters(), name);
 }
 
-const TestDef* FindTest(std::string_view name) {
-  return FindIn(Tests(), WithoutPrefix(name));
-}
+const TestDef* FindTest(std::string_view name) { return FindIn(Tests(), name); }
 
 std::string CheckArgs(const Signature& signature, const Args& args) {
   const auto& params = signature.params;
-  if (args.positional.size() > params.size()) {
+  size_t max_positional = std::min(params.size(), signature.max_positional);
+  if (args.positional.size() > max_positional) {
+    if (max_positional < params.size()) {
+      return StrCat("takes at most ", max_positional, " positional argument",
+                    max_positional == 1 ? "" : "s", " (",
+                    args.positional.size(), " given)");
+    }
     return StrCat("takes at most ", params.size(), " argument",
                   params.size() == 1 ? "" : "s", " (", args.positional.size(),
                   " given)");
@@ -339,8 +111,8 @@ bool FilterCall::IntArg(size_t i, int64_t fallback, int64_t* out) const {
     *out = a.value().bool_value();
     return true;
   }
-  return Fail(StrCat("expected an integer argument, not a ",
-                     Evaluator::TypeName(a)));
+  return Fail(
+      StrCat("expected an integer argument, not a ", Evaluator::TypeName(a)));
 }
 
 bool FilterCall::StrArg(size_t i, std::string fallback,

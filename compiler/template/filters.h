@@ -6,11 +6,13 @@
 // are checked against a signature when the template is parsed and bound to
 // parameter slots when it is rendered. Internal to the package.
 //
-// Files: filters.cc (the tables, binding, Jinja2's string and list
-// filters), filters_convert.cc (default, int, float, bool, string, list,
-// length, b64encode, to_json, to_yaml), filters_regex.cc (regex_replace
-// and friends), tests.cc (the tests).
+// Files: filters.cc (the tables, binding), filters_string.cc (join, upper,
+// lower, trim, replace, indent, quote), filters_sequence.cc (first, last,
+// sort, dictsort, reverse), filters_convert.cc (default, int, float, bool,
+// string, list, length, ternary, b64encode, to_json, to_yaml),
+// filters_regex.cc (regex_replace and friends), tests.cc (the tests).
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -24,10 +26,12 @@ namespace cairn::jinja_internal {
 
 class Evaluator;
 
-// The parameters after the input value, and how many are required.
+// The parameters after the input value, how many are required, and how
+// many may be given by position (the rest only by name).
 struct Signature {
   std::vector<std::string_view> params;
   size_t required = 0;
+  size_t max_positional = SIZE_MAX;
 };
 
 // What a filter or test receives: the input and one slot per parameter
@@ -63,6 +67,8 @@ struct FilterDef {
   FilterFn fn;
   // Only `default`: an undefined input or argument is not an error.
   bool accepts_undefined = false;
+  // Ansible's own filters also answer to "ansible.builtin.<name>".
+  bool ansible = false;
 };
 
 struct TestDef {
@@ -71,10 +77,12 @@ struct TestDef {
   TestFn fn;
   // `defined`, `undefined` and `none` look at undefined inputs.
   bool accepts_undefined = false;
+  // Ansible's own tests also answer to "ansible.builtin.<name>".
+  bool ansible = false;
 };
 
-// The filter or test called `name` (an "ansible.builtin." prefix is
-// allowed), or nullptr.
+// The filter or test called `name`, or nullptr. Ansible's own filters and
+// tests may be called "ansible.builtin.<name>"; Jinja2's may not.
 const FilterDef* FindFilter(std::string_view name);
 const TestDef* FindTest(std::string_view name);
 
@@ -88,6 +96,7 @@ std::vector<std::optional<Object>> BindArgs(
 
 // The filters of each file, for FindFilter.
 const std::vector<FilterDef>& StringFilters();
+const std::vector<FilterDef>& SequenceFilters();
 const std::vector<FilterDef>& ConvertFilters();
 const std::vector<FilterDef>& RegexFilters();
 const std::vector<TestDef>& Tests();

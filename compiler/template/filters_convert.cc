@@ -1,5 +1,6 @@
 // Filters that convert or inspect values: default (d), int, float, string,
-// list, bool, length (count), ternary, b64encode, to_json, to_yaml.
+// list, bool, length (count), ternary, b64encode, to_json, to_yaml,
+// to_nice_json, to_nice_yaml, mandatory, basename, dirname.
 
 #include <string>
 #include <utility>
@@ -22,8 +23,8 @@ bool IsNone(const Object& o) { return o.is_value() && o.value().is_null(); }
 
 bool FilterDefault(FilterCall& call, Object* out) {
   bool boolean = false;
-  if (call.args[1] && !call.eval.Truthy(*call.args[1], call.expr.span,
-                                        &boolean)) {
+  if (call.args[1] &&
+      !call.eval.Truthy(*call.args[1], call.expr.span, &boolean)) {
     return false;
   }
   bool use_default = call.input.is_undefined();
@@ -41,6 +42,7 @@ bool FilterInt(FilterCall& call, Object* out) {
   int64_t base = 10;
   if (!call.IntArg(1, 10, &base)) return false;
   const Object& in = call.input;
+  if (in.is_undefined()) return call.eval.FailUndefined(in);
   if (!in.is_value()) {
     *out = fallback;
     return true;
@@ -72,8 +74,9 @@ bool FilterInt(FilterCall& call, Object* out) {
       break;
   }
   if (status == ParseStatus::kOutOfRange) {
-    return call.Fail("the number is out of range (infinite, or beyond 64 "
-                     "bits)");
+    return call.Fail(
+        "the number is out of range (infinite, or beyond 64 "
+        "bits)");
   }
   *out = status == ParseStatus::kOk ? Object(Value(result)) : fallback;
   return true;
@@ -82,6 +85,7 @@ bool FilterInt(FilterCall& call, Object* out) {
 bool FilterFloat(FilterCall& call, Object* out) {
   Object fallback = call.Arg(0, Object(Value(0.0)));
   const Object& in = call.input;
+  if (in.is_undefined()) return call.eval.FailUndefined(in);
   double d = 0;
   bool ok = false;
   if (in.is_value()) {
@@ -135,8 +139,8 @@ bool FilterBool(FilterCall& call, Object* out) {
         lower.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a')
                                              : c);
       }
-      result = lower == "yes" || lower == "on" || lower == "1" ||
-               lower == "true";
+      result =
+          lower == "yes" || lower == "on" || lower == "1" || lower == "true";
     } else {
       result = Evaluator::Equal(v, Value(1));
     }
@@ -202,9 +206,9 @@ bool FilterToJson(FilterCall& call, Object* out) {
     } else {
       int64_t n = 0;
       if (!call.IntArg(0, 0, &n)) return false;
-      options.indent = std::string(static_cast<size_t>(std::max<int64_t>(
-                                       0, std::min<int64_t>(n, 1024))),
-                                   ' ');
+      options.indent = std::string(
+          static_cast<size_t>(std::max<int64_t>(0, std::min<int64_t>(n, 1024))),
+          ' ');
     }
   }
   if (!call.BoolArg(1, false, &options.sort_keys) ||
@@ -213,8 +217,8 @@ bool FilterToJson(FilterCall& call, Object* out) {
   }
   if (call.args[3] && !IsNone(*call.args[3])) {
     const Object& seps = *call.args[3];
-    const auto& items = seps.is_value() ? seps.value().items()
-                                        : std::vector<Value>();
+    const auto& items =
+        seps.is_value() ? seps.value().items() : std::vector<Value>();
     if (items.size() != 2 || items[0].type() != Type::kString ||
         items[1].type() != Type::kString) {
       return call.Fail("separators must be a pair of strings");
@@ -224,13 +228,106 @@ bool FilterToJson(FilterCall& call, Object* out) {
   }
   std::string text, error;
   const jinja::RenderOptions& limits = call.eval.options();
-  if (!DumpJson(value, options, limits.max_value_depth,
-                limits.max_output_bytes, &text, &error)) {
+  if (!DumpJson(value, options, limits.max_value_depth, limits.max_output_bytes,
+                &text, &error)) {
     return call.Fail(StrCat("to_json: ", error));
   }
   if (!call.eval.ChargeBytes(text.size(), call.expr.span)) return false;
   *out = Object(Value(std::move(text)));
   return true;
+}
+
+// Ansible's to_nice_json: to_json(indent=4, sort_keys=True,
+// separators=(',', ': ')).
+bool FilterToNiceJson(FilterCall& call, Object* out) {
+  Value value;
+  if (!call.eval.ToValue(call.input, call.expr.span, &value)) return false;
+  JsonOptions options;
+  int64_t indent = 4;
+  if (!call.IntArg(0, 4, &indent) ||
+      !call.BoolArg(1, true, &options.sort_keys)) {
+    return false;
+  }
+  options.indent = std::string(static_cast<size_t>(std::max<int64_t>(
+                                   0, std::min<int64_t>(indent, 1024))),
+                               ' ');
+  options.item_separator = ",";
+  std::string text, error;
+  const jinja::RenderOptions& limits = call.eval.options();
+  if (!DumpJson(value, options, limits.max_value_depth, limits.max_output_bytes,
+                &text, &error)) {
+    return call.Fail(StrCat("to_nice_json: ", error));
+  }
+  if (!call.eval.ChargeBytes(text.size(), call.expr.span)) return false;
+  *out = Object(Value(std::move(text)));
+  return true;
+}
+
+// Ansible's to_nice_yaml: block style, 4 spaces unless told otherwise.
+bool FilterToNiceYaml(FilterCall& call, Object* out) {
+  Value value;
+  if (!call.eval.ToValue(call.input, call.expr.span, &value)) return false;
+  YamlOptions options;
+  options.flow = YamlOptions::Flow::kNever;
+  int64_t indent = 4;
+  if (!call.IntArg(0, 4, &indent)) return false;
+  if (indent < 2 || indent > 9) indent = 2;  // libyaml's rule.
+  options.indent = static_cast<int>(indent);
+  std::string text, error;
+  const jinja::RenderOptions& limits = call.eval.options();
+  if (!DumpYaml(value, options, limits.max_value_depth, limits.max_output_bytes,
+                &text, &error)) {
+    return call.Fail(StrCat("to_nice_yaml: ", error));
+  }
+  if (!call.eval.ChargeBytes(text.size(), call.expr.span)) return false;
+  *out = Object(Value(std::move(text)));
+  return true;
+}
+
+// Ansible's mandatory: an undefined input is an error, with `msg` if given.
+bool FilterMandatory(FilterCall& call, Object* out) {
+  if (!call.input.is_undefined()) {
+    *out = call.input;
+    return true;
+  }
+  if (call.args[0] && !IsNone(*call.args[0])) {
+    std::string msg;
+    if (!call.StrArg(0, "", &msg)) return false;
+    return call.Fail(msg);
+  }
+  std::string name = call.input.undefined_name();
+  return call.Fail(StrCat("Mandatory variable ",
+                          name.empty() ? "" : StrCat("'", name, "' "),
+                          "not defined."));
+}
+
+// os.path.basename and os.path.dirname, as Ansible's filters call them.
+bool PathFilter(FilterCall& call, Object* out, bool base) {
+  if (!call.input.is_value() || call.input.value().type() != Type::kString) {
+    return call.Fail(StrCat("a path must be a string, not a ",
+                            Evaluator::TypeName(call.input)));
+  }
+  const std::string& p = call.input.value().string_value();
+  size_t slash = p.rfind('/');
+  size_t i = slash == std::string::npos ? 0 : slash + 1;
+  if (base) {
+    *out = Object(Value(p.substr(i)));
+    return true;
+  }
+  std::string head = p.substr(0, i);
+  if (!head.empty() && head.find_first_not_of('/') != std::string::npos) {
+    while (!head.empty() && head.back() == '/') head.pop_back();
+  }
+  *out = Object(Value(std::move(head)));
+  return true;
+}
+
+bool FilterBasename(FilterCall& call, Object* out) {
+  return PathFilter(call, out, true);
+}
+
+bool FilterDirname(FilterCall& call, Object* out) {
+  return PathFilter(call, out, false);
 }
 
 bool FilterToYaml(FilterCall& call, Object* out) {
@@ -244,14 +341,15 @@ bool FilterToYaml(FilterCall& call, Object* out) {
     options.indent = static_cast<int>(n);
   }
   if (call.args[1] && !IsNone(*call.args[1])) {
-    bool block = false;
-    if (!call.BoolArg(1, false, &block)) return false;
-    options.flow = block ? YamlOptions::Flow::kAlways : YamlOptions::Flow::kNever;
+    bool flow_style = false;
+    if (!call.BoolArg(1, false, &flow_style)) return false;
+    options.flow =
+        flow_style ? YamlOptions::Flow::kAlways : YamlOptions::Flow::kNever;
   }
   std::string text, error;
   const jinja::RenderOptions& limits = call.eval.options();
-  if (!DumpYaml(value, options, limits.max_value_depth,
-                limits.max_output_bytes, &text, &error)) {
+  if (!DumpYaml(value, options, limits.max_value_depth, limits.max_output_bytes,
+                &text, &error)) {
     return call.Fail(StrCat("to_yaml: ", error));
   }
   if (!call.eval.ChargeBytes(text.size(), call.expr.span)) return false;
@@ -267,15 +365,34 @@ std::vector<FilterDef> MakeConvertFilters() {
       {"float", {{"default"}, 0}, FilterFloat},
       {"string", {{}, 0}, FilterString},
       {"list", {{}, 0}, FilterList},
-      {"bool", {{}, 0}, FilterBool},
+      {"bool", {{}, 0}, FilterBool, false, true},
       {"length", {{}, 0}, FilterLength},
       {"count", {{}, 0}, FilterLength},
-      {"ternary", {{"true_val", "false_val", "none_val"}, 2}, FilterTernary},
-      {"b64encode", {{"encoding"}, 0}, FilterB64encode},
+      {"ternary",
+       {{"true_val", "false_val", "none_val"}, 2},
+       FilterTernary,
+       false,
+       true},
+      {"b64encode", {{"encoding"}, 0}, FilterB64encode, false, true},
       {"to_json",
        {{"indent", "sort_keys", "ensure_ascii", "separators"}, 0},
-       FilterToJson},
-      {"to_yaml", {{"indent", "default_flow_style"}, 0}, FilterToYaml},
+       FilterToJson,
+       false,
+       true},
+      {"to_yaml",
+       {{"indent", "default_flow_style"}, 0},
+       FilterToYaml,
+       false,
+       true},
+      {"to_nice_json",
+       {{"indent", "sort_keys"}, 0},
+       FilterToNiceJson,
+       false,
+       true},
+      {"to_nice_yaml", {{"indent"}, 0}, FilterToNiceYaml, false, true},
+      {"mandatory", {{"msg"}, 0}, FilterMandatory, true, true},
+      {"basename", {{}, 0}, FilterBasename, false, true},
+      {"dirname", {{}, 0}, FilterDirname, false, true},
   };
 }
 

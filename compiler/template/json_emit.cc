@@ -20,12 +20,12 @@ void AppendHex4(uint32_t v, std::string* out) {
   for (int i = 3; i >= 0; --i) out->push_back(kHex[(v >> (4 * i)) & 0xF]);
 }
 
-void AppendJsonString(const std::string& s, bool ensure_ascii,
+// Appends `s` quoted; false if it is not valid UTF-8.
+bool AppendJsonString(const std::string& s, bool ensure_ascii,
                       std::string* out) {
   out->push_back('"');
   std::u32string chars;
-  bool valid = DecodeUtf8(s, &chars);
-  if (!valid) chars.clear();
+  if (!DecodeUtf8(s, &chars)) return false;
   auto escape = [&](char32_t c) {
     switch (c) {
       case '"':
@@ -70,6 +70,7 @@ void AppendJsonString(const std::string& s, bool ensure_ascii,
     }
   }
   out->push_back('"');
+  return true;
 }
 
 class JsonWriter {
@@ -80,8 +81,8 @@ class JsonWriter {
         max_depth_(max_depth),
         max_bytes_(max_bytes),
         out_(out) {
-    item_separator_ = options.item_separator.value_or(
-        options.indent ? "," : ", ");
+    item_separator_ =
+        options.item_separator.value_or(options.indent ? "," : ", ");
     key_separator_ = options.key_separator.value_or(": ");
   }
 
@@ -112,15 +113,13 @@ class JsonWriter {
         return true;
       }
       case Value::Type::kString:
-        AppendJsonString(value.string_value(), options_.ensure_ascii, out_);
-        return true;
+        return String(value.string_value());
       case Value::Type::kList:
       case Value::Type::kMap:
         break;
     }
     if (depth >= max_depth_) {
-      error_ = StrCat("a value nested more than ", max_depth_,
-                      " levels deep");
+      error_ = StrCat("a value nested more than ", max_depth_, " levels deep");
       return false;
     }
     bool is_list = value.type() == Value::Type::kList;
@@ -146,7 +145,7 @@ class JsonWriter {
       if (is_list) {
         if (!Write(value.items()[i], depth + 1)) return false;
       } else {
-        AppendJsonString(entries[i]->first, options_.ensure_ascii, out_);
+        if (!String(entries[i]->first)) return false;
         out_->append(key_separator_);
         if (!Write(entries[i]->second, depth + 1)) return false;
       }
@@ -159,6 +158,12 @@ class JsonWriter {
   const std::string& error() const { return error_; }
 
  private:
+  bool String(const std::string& s) {
+    if (AppendJsonString(s, options_.ensure_ascii, out_)) return true;
+    error_ = "a string is not valid UTF-8";
+    return false;
+  }
+
   void Newline(int depth) {
     if (!options_.indent) return;
     out_->push_back('\n');

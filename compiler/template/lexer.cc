@@ -162,7 +162,8 @@ class Lexer {
       line_starting_ = EndsWithNewline(stop);
       return stop;
     }
-    Fail({p, content}, "this {% raw %} is never closed: {% endraw %} is missing");
+    Fail({p, content},
+         "this {% raw %} is never closed: {% endraw %} is missing");
     return end_;
   }
 
@@ -216,8 +217,8 @@ class Lexer {
       Token token;
       bool after_dot = pos > 0 && text_[pos - 1] == '.';
       std::string message;
-      size_t stop = LexNumber(text_.substr(0, end_), pos, after_dot, &token,
-                              &message);
+      size_t stop =
+          LexNumber(text_.substr(0, end_), pos, after_dot, &token, &message);
       if (!message.empty()) Fail({pos, stop}, message);
       if (!error_) tokens_.push_back(std::move(token));
       return stop;
@@ -230,7 +231,8 @@ class Lexer {
       if (stop < end_ && static_cast<unsigned char>(text_[stop]) >= 0x80) {
         return UnexpectedCharacter(stop);
       }
-      Add(TokenKind::kName, {pos, stop}, std::string(text_.substr(pos, stop - pos)));
+      Add(TokenKind::kName, {pos, stop},
+          std::string(text_.substr(pos, stop - pos)));
       return stop;
     }
     if (c == '\'' || c == '"') return String(pos);
@@ -297,7 +299,8 @@ class Lexer {
   size_t UnexpectedCharacter(size_t pos) {
     std::u32string c;
     size_t n = 1;
-    while (pos + n < end_ && (static_cast<unsigned char>(text_[pos + n]) & 0xC0) == 0x80) {
+    while (pos + n < end_ &&
+           (static_cast<unsigned char>(text_[pos + n]) & 0xC0) == 0x80) {
       ++n;
     }
     std::string_view ch = text_.substr(pos, n);

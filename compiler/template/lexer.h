@@ -18,6 +18,7 @@
 
 namespace cairn::jinja_internal {
 
+// Jinja2's token types (jinja2/lexer.py), comments and whitespace dropped.
 enum class TokenKind {
   kData,
   kVariableBegin,
@@ -60,6 +61,7 @@ enum class TokenKind {
 // How a token is described in messages ("end of print statement", "'('").
 std::string_view Describe(TokenKind kind);
 
+// One token, with its byte range in the template text.
 struct Token {
   TokenKind kind;
   Span span;

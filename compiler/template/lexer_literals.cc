@@ -47,12 +47,14 @@ size_t Exponent(std::string_view text, size_t pos) {
 // The end of a float literal at `pos`, or 0.
 size_t FloatEnd(std::string_view text, size_t pos) {
   size_t digits = DigitRun(text, pos);
-  if (digits < text.size() && text[digits] == '.' && IsDigit(text, digits + 1)) {
+  if (digits < text.size() && text[digits] == '.' &&
+      IsDigit(text, digits + 1)) {
     size_t fraction = DigitRun(text, digits + 1);
     if (size_t e = Exponent(text, fraction)) return e;
   }
   if (size_t e = Exponent(text, digits)) return e;
-  if (digits < text.size() && text[digits] == '.' && IsDigit(text, digits + 1)) {
+  if (digits < text.size() && text[digits] == '.' &&
+      IsDigit(text, digits + 1)) {
     return DigitRun(text, digits + 1);
   }
   return 0;
@@ -113,7 +115,8 @@ void AppendBackslashReplace(char32_t c, std::string* out) {
   int digits = c < 0x100 ? 2 : c < 0x10000 ? 4 : 8;
   out->push_back('\\');
   out->push_back(digits == 2 ? 'x' : digits == 4 ? 'u' : 'U');
-  for (int i = digits - 1; i >= 0; --i) out->push_back(kHex[(c >> (4 * i)) & 0xF]);
+  for (int i = digits - 1; i >= 0; --i)
+    out->push_back(kHex[(c >> (4 * i)) & 0xF]);
 }
 
 }  // namespace
@@ -151,8 +154,9 @@ size_t LexNumber(std::string_view text, size_t pos, bool after_dot,
   for (size_t i = start; i < end; ++i) {
     if (text[i] == '_') continue;
     uint64_t digit = static_cast<uint64_t>(HexValue(text[i]));
-    if (value > (static_cast<uint64_t>(std::numeric_limits<int64_t>::max()) -
-                 digit) / base) {
+    if (value >
+        (static_cast<uint64_t>(std::numeric_limits<int64_t>::max()) - digit) /
+            base) {
       *message = "this integer does not fit in 64 bits";
       return end;
     }

@@ -27,11 +27,20 @@ class Object {
   Object() = default;
 
   // An undefined value with the message it fails with, and where it arose.
-  static Object Undefined(std::string message, Span span) {
+  // A lenient one (what `x if c` gives when c is false: Jinja2's plain
+  // Undefined, not Ansible's strict one) prints as nothing, is false, empty
+  // and of length 0, and fails only on other uses.
+  // `name` is the variable, attribute or key that was missing, if any.
+  static Object Undefined(std::string message, Span span, bool lenient = false,
+                          std::string name = "") {
     Object o;
     o.kind_ = Kind::kUndefined;
     o.message_ = std::make_shared<const std::string>(std::move(message));
+    if (!name.empty()) {
+      o.name_ = std::make_shared<const std::string>(std::move(name));
+    }
     o.span_ = span;
+    o.a_ = lenient;
     return o;
   }
   // range(start, stop, step); step is not 0.
@@ -61,11 +70,16 @@ class Object {
   Kind kind() const { return kind_; }
   bool is_value() const { return kind_ == Kind::kValue; }
   bool is_undefined() const { return kind_ == Kind::kUndefined; }
+  bool is_lenient_undefined() const {
+    return kind_ == Kind::kUndefined && a_ != 0;
+  }
 
   // The value (kValue), or the map a view looks at.
   const Value& value() const { return value_; }
   // kUndefined: what it fails with and where it arose.
   const std::string& message() const { return *message_; }
+  // kUndefined: what was missing (Jinja2's _undefined_name), or "".
+  std::string undefined_name() const { return name_ ? *name_ : ""; }
   Span span() const { return span_; }
   // kRange.
   int64_t start() const { return a_; }
@@ -101,6 +115,7 @@ class Object {
   Kind kind_ = Kind::kValue;
   Value value_;
   std::shared_ptr<const std::string> message_;
+  std::shared_ptr<const std::string> name_;
   Span span_;
   int64_t a_ = 0;
   int64_t b_ = 0;

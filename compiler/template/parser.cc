@@ -16,16 +16,16 @@ namespace {
 
 // Jinja2 tags (and tags of its common extensions) this engine rejects.
 constexpr std::string_view kUnsupportedTags[] = {
-    "block",    "extends", "print",      "macro", "include", "from",
-    "import",   "with",    "autoescape", "call",  "filter",  "do",
-    "break",    "continue", "debug",     "trans", "pluralize",
+    "block",  "extends",  "print",      "macro", "include",   "from",
+    "import", "with",     "autoescape", "call",  "filter",    "do",
+    "break",  "continue", "debug",      "trans", "pluralize",
 };
 
 // Tags that only make sense inside or at the end of some block.
 constexpr std::string_view kInnerTags[] = {
-    "elif",        "else",     "endif",      "endfor",       "endset",
-    "endblock",    "endmacro", "endcall",    "endfilter",    "endwith",
-    "endautoescape", "endraw", "endtrans",
+    "elif",          "else",     "endif",    "endfor",    "endset",
+    "endblock",      "endmacro", "endcall",  "endfilter", "endwith",
+    "endautoescape", "endraw",   "endtrans",
 };
 
 template <size_t N>
@@ -74,8 +74,8 @@ bool Parser::ParseBody(const std::vector<std::string_view>& end_names,
         ExprPtr expr = ParseTuple(true, "", false);
         if (expr == nullptr) return false;
         if (!Is(TokenKind::kVariableEnd)) return FailUnexpected("'}}'");
-        auto node = MakeNode(NodeKind::kOutput,
-                             {begin.begin, Current().span.end});
+        auto node =
+            MakeNode(NodeKind::kOutput, {begin.begin, Current().span.end});
         node->expr = std::move(expr);
         body->push_back(std::move(node));
         Next();
@@ -145,10 +145,10 @@ bool Parser::UnexpectedTag(const Token& name) {
                   StrCat("unexpected {% ", tag, " %}: no block is open"));
     }
     const OpenBlock& open = open_blocks_.back();
-    return Fail(name.span, StrCat("unexpected {% ", tag,
-                                  " %}: the innermost open block is {% ",
-                                  open.name, " %}, closed by {% end",
-                                  open.name, " %}"));
+    return Fail(
+        name.span,
+        StrCat("unexpected {% ", tag, " %}: the innermost open block is {% ",
+               open.name, " %}, closed by {% end", open.name, " %}"));
   }
   return Fail(name.span, StrCat("unknown tag '", tag, "'"));
 }
@@ -185,6 +185,12 @@ bool Parser::ParseFor(Span begin, Body* body) {
   open_blocks_.push_back({"for", {begin.begin, Current().span.end}});
   Next();
   if (!ParseTarget("in", &node->target) || !ExpectName("in")) return false;
+  for (const std::string& name : node->target.names) {
+    if (name == "loop") {
+      return Fail(node->target.span,
+                  "the loop variable 'loop' cannot be a for loop's target");
+    }
+  }
   node->expr = ParseTuple(false, "recursive", false);
   if (node->expr == nullptr) return false;
   if (SkipIfName("if")) {
@@ -225,7 +231,8 @@ bool Parser::ParseSet(Span begin, Body* body) {
     return true;
   }
   if (Is(TokenKind::kPipe)) {
-    return Fail(Current().span, "filters on {% set %} blocks are not supported");
+    return Fail(Current().span,
+                "filters on {% set %} blocks are not supported");
   }
   if (target.unpack) {
     return Fail(target.span, "a {% set %} block assigns to one name only");

@@ -25,9 +25,11 @@ std::optional<SourceError> ParseTokens(const std::vector<Token>& tokens,
 // and parser_expr.cc (expressions).
 class Parser {
  public:
+  // `tokens` must end with kEof and outlive the parser.
   Parser(const std::vector<Token>& tokens, int max_nesting)
       : tokens_(tokens), max_nesting_(max_nesting) {}
 
+  // Parses the whole template into `body`; returns the first error.
   std::optional<SourceError> Run(Body* body);
 
  private:

@@ -17,7 +17,8 @@ using jinja::Value;
 
 void AppendHex(uint32_t value, int digits, std::string* out) {
   static constexpr char kHex[] = "0123456789abcdef";
-  for (int i = digits - 1; i >= 0; --i) out->push_back(kHex[(value >> (4 * i)) & 0xF]);
+  for (int i = digits - 1; i >= 0; --i)
+    out->push_back(kHex[(value >> (4 * i)) & 0xF]);
 }
 
 FormatStatus AppendReprAt(const Value& value, const FormatLimits& limits,

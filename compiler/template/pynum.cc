@@ -95,14 +95,16 @@ ParseStatus ParsePyInt(std::string_view text, int base, int64_t* out) {
     int d = DigitValue(s[i]);
     if (d >= base) return ParseStatus::kInvalid;
     if (zero_only && d != 0) return ParseStatus::kInvalid;
-    if (value > (limit - static_cast<uint64_t>(d)) / static_cast<uint64_t>(base)) {
+    if (value >
+        (limit - static_cast<uint64_t>(d)) / static_cast<uint64_t>(base)) {
       overflow = true;
     } else {
       value = value * static_cast<uint64_t>(base) + static_cast<uint64_t>(d);
     }
   }
   if (overflow) return ParseStatus::kOutOfRange;
-  *out = negative ? static_cast<int64_t>(0 - value) : static_cast<int64_t>(value);
+  *out =
+      negative ? static_cast<int64_t>(0 - value) : static_cast<int64_t>(value);
   return ParseStatus::kOk;
 }
 
@@ -160,8 +162,8 @@ ParseStatus ParsePyFloat(std::string_view text, double* out) {
   }
   if (i != body.size()) return ParseStatus::kInvalid;
   double value = 0;
-  auto [ptr, ec] = std::from_chars(clean.data(), clean.data() + clean.size(),
-                                   value);
+  auto [ptr, ec] =
+      std::from_chars(clean.data(), clean.data() + clean.size(), value);
   if (ec == std::errc::result_out_of_range) {
     size_t e = clean.find('e');
     value = e != std::string::npos && clean[e + 1] == '-'

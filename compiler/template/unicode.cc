@@ -32,8 +32,9 @@ char32_t MapRun(const Table<CaseRun>& runs, char32_t c) {
 const CaseSpecial* FindSpecial(const Table<CaseSpecial>& table, char32_t c) {
   const CaseSpecial* end = table.data + table.size;
   const CaseSpecial* it = std::lower_bound(
-      table.data, end, c,
-      [](const CaseSpecial& s, char32_t value) { return s.code_point < value; });
+      table.data, end, c, [](const CaseSpecial& s, char32_t value) {
+        return s.code_point < value;
+      });
   if (it == end || it->code_point != c) return nullptr;
   return it;
 }

@@ -148,18 +148,4 @@ bool ValueAccess::IsTuple(const Value& v) {
   return list != nullptr && (*list)->tuple;
 }
 
-bool ValueAccess::SameContents(const Value& a, const Value& b) {
-  if (a.rep_.index() != b.rep_.index()) return false;
-  if (auto* s = std::get_if<std::shared_ptr<const std::string>>(&a.rep_)) {
-    return *s == std::get<std::shared_ptr<const std::string>>(b.rep_);
-  }
-  if (auto* l = std::get_if<std::shared_ptr<const Value::ListRep>>(&a.rep_)) {
-    return *l == std::get<std::shared_ptr<const Value::ListRep>>(b.rep_);
-  }
-  if (auto* m = std::get_if<std::shared_ptr<const Value::MapRep>>(&a.rep_)) {
-    return *m == std::get<std::shared_ptr<const Value::MapRep>>(b.rep_);
-  }
-  return false;
-}
-
 }  // namespace cairn::jinja_internal

@@ -16,8 +16,6 @@ struct ValueAccess {
   static jinja::Value Tuple(std::vector<jinja::Value> items);
   // Whether `v` is a list created as a tuple.
   static bool IsTuple(const jinja::Value& v);
-  // Whether `a` and `b` share their contents (same string, list or map).
-  static bool SameContents(const jinja::Value& a, const jinja::Value& b);
 };
 
 }  // namespace cairn::jinja_internal
