@@ -19,6 +19,18 @@ namespace {
 
 using Type = Value::Type;
 
+// Whether Python could hash the value: lists and dicts not, tuples when
+// their items are.
+bool Hashable(const Value& v) {
+  if (v.type() == Type::kMap) return false;
+  if (v.type() != Type::kList) return true;
+  if (!ValueAccess::IsTuple(v)) return false;
+  for (const Value& item : v.items()) {
+    if (!Hashable(item)) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 bool Evaluator::Equal(const Value& a, const Value& b) {
@@ -233,8 +245,9 @@ bool Evaluator::Contains(const Object& container, const Object& item, Span span,
         *out = c.Find(item.value().string_value()) != nullptr;
         return true;
       }
-      if (item.is_value() && (item.value().type() == Type::kList ||
-                              item.value().type() == Type::kMap)) {
+      // Keys are strings, so nothing else is found; but like Python, a
+      // list or dict (also inside a tuple) cannot even be looked up.
+      if (item.is_value() && !Hashable(item.value())) {
         return Fail(span, StrCat("unhashable type: '", PyTypeName(item), "'"));
       }
       return true;
