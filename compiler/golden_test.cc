@@ -77,10 +77,11 @@ Outputs RunStages(const testing::Txtar& archive, bool compile) {
       continue;
     }
     if (section.name != "params" && section.name != "diagnostics" &&
-        section.name != "catalogs" && !EndsWith(section.name, ".cairn")) {
+        section.name != "catalogs") {
+      // .cairn files too, so that imports find them.
       fs::create_directories((dir / section.name).parent_path());
       std::ofstream(dir / section.name, std::ios::binary) << section.body;
-      continue;
+      if (!EndsWith(section.name, ".cairn")) continue;
     }
     if (section.name == "params") {
       for (std::string_view line : StrSplit(section.body, '\n')) {

@@ -27,8 +27,8 @@ void Scope::Names(std::vector<std::string_view>& out) const {
   }
 }
 
-Evaluator::Evaluator(const SourceManager& sources,
-                     const CompileOptions& options, DiagnosticSink& diagnostics)
+Evaluator::Evaluator(SourceManager& sources, const CompileOptions& options,
+                     DiagnosticSink& diagnostics)
     : sources_(sources), options_(options), diagnostics_(diagnostics) {
   const google::protobuf::FileDescriptor* file = v1::File::descriptor()->file();
   for (int i = 0; i < file->message_type_count(); ++i) {
@@ -67,9 +67,19 @@ v1::SourceLocation Evaluator::Location(SourceRange range) const {
   return location;
 }
 
-const Value* Evaluator::Global(std::string_view name) {
-  auto it = globals_.find(name);
-  if (it == globals_.end()) return nullptr;
+const Value* Evaluator::Global(std::string_view name, FileId file) {
+  return UnitGlobal(UnitOf(file), name);
+}
+
+const Value* Evaluator::UnitGlobal(uint32_t unit, std::string_view name) {
+  std::map<std::string, eval::Global, std::less<>>& globals =
+      units_[unit].globals;
+  auto it = globals.find(name);
+  if (it == globals.end()) {
+    // An imported module, as a namespace.
+    auto m = units_[unit].import_values.find(name);
+    return m == units_[unit].import_values.end() ? nullptr : &m->second;
+  }
   eval::Global& g = it->second;
   switch (g.kind) {
     case Global::kRole:
@@ -122,10 +132,15 @@ const Value* Evaluator::Global(std::string_view name) {
           value = Value::Unknown();
         }
       } else {
-        value = Value::String(text);
+        value = Value::String(text, /*secret=*/type == "secret");
       }
     } else if (param->default_value != nullptr) {
+      in_param_default_ = true;
       value = Eval(*param->default_value, root_, g.file);
+      in_param_default_ = false;
+      if (type == "secret" && value.kind() == ValueKind::kString) {
+        value = value.AsSecret();
+      }
     } else {
       Diagnostic& d = Error(
           DiagnosticKind::kMissingParam,
@@ -157,11 +172,11 @@ std::string LabelString(const Evaluator& ev, const ast::Expr& label) {
 
 }  // namespace
 
-CompileResult Evaluator::Run(const std::vector<const ast::File*>& files) {
-  // Top-level declarations, by name.
-  for (const ast::File* file : files) {
+void Evaluator::CollectGlobals(uint32_t unit) {
+  std::map<std::string, eval::Global, std::less<>>& globals =
+      units_[unit].globals;
+  for (const ast::File* file : units_[unit].files) {
     for (const ast::Stmt* stmt : file->stmts) {
-      std::string name;
       Global::Kind kind;
       ast::Ident ident;
       switch (stmt->kind) {
@@ -177,11 +192,48 @@ CompileResult Evaluator::Run(const std::vector<const ast::File*>& files) {
           ident = static_cast<const ast::RoleStmt*>(stmt)->name;
           kind = Global::kRole;
           break;
+        case ast::StmtKind::kBlock:
+        case ast::StmtKind::kFor:
+        case ast::StmtKind::kIf:
+          if (unit != 0) {
+            auto* block = static_cast<const ast::BlockStmt*>(stmt);
+            Diagnostic& d = Error(
+                DiagnosticKind::kNotAllowedHere,
+                stmt->kind == ast::StmtKind::kBlock
+                    ? Range(file->file, block->type.begin, block->type.end)
+                    : Range(file->file, stmt->begin, stmt->begin + 2),
+                StrCat("a module declares roles and lets only, not ",
+                       stmt->kind == ast::StmtKind::kBlock
+                           ? StrCat("a ", block->type.name)
+                           : std::string("top-level statements")));
+            d.help =
+                "hosts and zones belong to the configuration that imports "
+                "the module";
+          }
+          continue;
         default:
           continue;
       }
       if (ident.empty()) continue;
-      auto [it, inserted] = globals_.emplace(
+      if (kind == Global::kParam && unit != 0) {
+        Diagnostic& d =
+            Error(DiagnosticKind::kNotAllowedHere,
+                  Range(file->file, ident.begin, ident.end),
+                  "a module cannot declare params: only the configuration "
+                  "can");
+        d.help = "make it a parameter of the module's roles";
+        continue;
+      }
+      if (units_[unit].imports.count(ident.name)) {
+        Diagnostic& d =
+            Error(DiagnosticKind::kDuplicateDefinition,
+                  Range(file->file, ident.begin, ident.end),
+                  StrCat("'", ident.name, "' is already the name of a module"));
+        d.labels.push_back(
+            {units_[unit].import_at.find(ident.name)->second, "imported here"});
+        continue;
+      }
+      auto [it, inserted] = globals.emplace(
           std::string(ident.name), eval::Global{kind, stmt, file->file});
       if (!inserted) {
         Diagnostic& d = Error(DiagnosticKind::kDuplicateDefinition,
@@ -202,26 +254,27 @@ CompileResult Evaluator::Run(const std::vector<const ast::File*>& files) {
       }
     }
   }
-  // Modules are not loaded yet: say so where an import asks for one,
-  // rather than failing later on its names.
-  for (const ast::File* file : files) {
-    for (const ast::Stmt* stmt : file->stmts) {
-      if (stmt->kind != ast::StmtKind::kImport) continue;
-      Diagnostic& d =
-          Error(DiagnosticKind::kImportFailed,
-                Range(file->file, stmt->begin, stmt->end),
-                "imports are not resolved yet: this compiler reads one "
-                "configuration without modules");
-      d.help = "put the module's roles in a file of this configuration";
-    }
+}
+
+CompileResult Evaluator::Run(const std::vector<const ast::File*>& roots) {
+  size_t parse_errors = diagnostics_.error_count();
+  LoadProgram(roots);
+  if (diagnostics_.error_count() > parse_errors) {
+    // A module does not parse: its mistakes are reported; evaluating on
+    // would only add noise.
+    for (Diagnostic& d : pending_) diagnostics_.Add(std::move(d));
+    return {};
   }
+  for (uint32_t unit = 0; unit < units_.size(); ++unit) CollectGlobals(unit);
+  const std::vector<const ast::File*>& files = units_[0].files;
+  std::map<std::string, eval::Global, std::less<>>& globals = units_[0].globals;
 
   // Every given -p must name a param.
   for (const auto& [name, value] : options_.params) {
-    auto it = globals_.find(name);
-    if (it == globals_.end() || it->second.kind != Global::kParam) {
+    auto it = globals.find(name);
+    if (it == globals.end() || it->second.kind != Global::kParam) {
       std::vector<std::string_view> params;
-      for (const auto& [n, g] : globals_) {
+      for (const auto& [n, g] : globals) {
         if (g.kind == Global::kParam) params.push_back(n);
       }
       Diagnostic& d =
@@ -369,8 +422,10 @@ CompileResult Evaluator::Run(const std::vector<const ast::File*>& files) {
   }
 
   // Lets and params never used are still checked.
-  for (auto& [name, g] : globals_) {
-    if (g.kind != Global::kRole) Global(name);
+  for (uint32_t unit = 0; unit < units_.size(); ++unit) {
+    for (auto& [name, g] : units_[unit].globals) {
+      if (g.kind != Global::kRole) UnitGlobal(unit, name);
+    }
   }
   // Report in source order.
   std::stable_sort(pending_.begin(), pending_.end(),
@@ -386,7 +441,7 @@ CompileResult Evaluator::Run(const std::vector<const ast::File*>& files) {
 
 }  // namespace eval
 
-CompileResult Compile(const SourceManager& sources,
+CompileResult Compile(SourceManager& sources,
                       const std::vector<const ast::File*>& files,
                       const CompileOptions& options,
                       DiagnosticSink& diagnostics) {

@@ -25,6 +25,9 @@ struct CompileOptions {
   // in host-name order, instead of being kept in CompileResult::catalogs:
   // memory then stays bounded by one host, whatever the fleet's size.
   std::function<void(v1::Catalog)> on_catalog;
+  // Directories searched, in order, for `import "a/b"` (a path without ./
+  // or ../) before the built-in standard library (`std/...`).
+  std::vector<std::string> module_path;
 };
 
 // A zone and its records, applied from the controller rather than a host.
@@ -43,12 +46,15 @@ struct CompileResult {
 };
 
 // Evaluates the files of one configuration (parsed, in `files`, all in
-// `sources`) into one catalog per host. Never fails: mistakes are
+// `sources`) into one catalog per host. Modules they import are read, parsed
+// and added to `sources`, as are the templates they render; a file of
+// `files` that another imports is a module rather than part of the
+// configuration. Never fails: mistakes are
 // diagnostics, and evaluation goes on past each with an unknown value so one
 // mistake is reported once. A host whose evaluation had errors still gets a
 // catalog, but callers must not apply anything when `diagnostics` has
 // errors.
-CompileResult Compile(const SourceManager& sources,
+CompileResult Compile(SourceManager& sources,
                       const std::vector<const ast::File*>& files,
                       const CompileOptions& options,
                       DiagnosticSink& diagnostics);

@@ -7,12 +7,14 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "compiler/eval/compile.h"
 #include "compiler/eval/value.h"
+#include "compiler/template/template.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/message.h"
 
@@ -46,6 +48,42 @@ struct Global {
   Value value;
 };
 
+// The configuration (unit 0) or one imported module: its files and its own
+// top-level names.
+struct Unit {
+  // How messages name it: the import path as first written.
+  std::string display;
+  // Where the module was found (its key in Evaluator::module_index_).
+  std::string name;
+  std::vector<const ast::File*> files;
+  std::map<std::string, eval::Global, std::less<>> globals;
+  // Imported modules by the name they are known by here.
+  std::map<std::string, uint32_t, std::less<>> imports;
+  // The same, as values of the language.
+  std::map<std::string, Value, std::less<>> import_values;
+  std::map<std::string, SourceRange, std::less<>> import_at;
+};
+
+// Where an import leads.
+struct ResolvedImport {
+  // The module's .cairn files; empty when nothing was found.
+  std::vector<std::string> files;
+  // Whether they come from the built-in standard library.
+  bool embedded = false;
+  // Identifies the module: the same for every import that reaches it.
+  std::string key;
+  // Where it looked, for the message when nothing was found.
+  std::vector<std::string> tried;
+};
+
+// A template file, parsed once for every host.
+struct TemplateEntry {
+  FileId file = 0;
+  std::optional<jinja::Template> tmpl;
+  // Render errors already reported: (offset, message).
+  std::set<std::pair<size_t, std::string>> reported;
+};
+
 // The resources of one host being built.
 struct HostBuild {
   v1::Catalog catalog;
@@ -64,7 +102,7 @@ struct HostBuild {
 
 class Evaluator {
  public:
-  Evaluator(const SourceManager& sources, const CompileOptions& options,
+  Evaluator(SourceManager& sources, const CompileOptions& options,
             DiagnosticSink& diagnostics);
 
   CompileResult Run(const std::vector<const ast::File*>& files);
@@ -76,13 +114,19 @@ class Evaluator {
   Value Call(const ast::CallExpr& call, const Scope& scope, FileId file);
   // vault(PATH): the secrets of an ansible-vault file, as a map.
   Value Vault(const std::string& path, const ast::Expr& at, FileId file);
+  // template(PATH, VARS) (functions.cc).
+  Value Template(const std::string& path, const Value& vars,
+                 const ast::CallExpr& call, FileId file);
+  bool ToTemplateValue(const Value& v, const ast::Expr& at, FileId file,
+                       jinja::Value& out);
   Value Interpolate(const ast::StringExpr& s, const Scope& scope, FileId file);
   // The text a value has inside a string, or nullopt (with an error).
   bool Stringify(const Value& v, const ast::Expr& at, FileId file,
                  std::string& out);
 
-  // Top-level names (compile.cc).
-  const Value* Global(std::string_view name);
+  // Top-level names (compile.cc), as seen from `file`'s unit.
+  const Value* Global(std::string_view name, FileId file);
+  const Value* UnitGlobal(uint32_t unit, std::string_view name);
   Value GlobalValue(std::string_view name, const ast::Expr& at, FileId file);
 
   // Hosts, roles, bodies (stmt.cc).
@@ -129,16 +173,46 @@ class Evaluator {
 
   const SourceManager& sources() const { return sources_; }
 
+  // Modules (modules.cc).
+  // Loads every module the configuration imports, transitively.
+  void LoadProgram(const std::vector<const ast::File*>& roots);
+  uint32_t UnitOf(FileId file) const;
+  // Whether `file` belongs to the built-in standard library.
+  bool IsEmbedded(FileId file) const;
+  // `relative` resolved against the directory of `from`.
+  std::string ResolveBeside(FileId from, const std::string& relative) const;
+  // Reads a file named relative to `from` (from the standard library when
+  // `from` is part of it).
+  absl::StatusOr<std::string> ReadBeside(FileId from,
+                                         const std::string& relative,
+                                         std::string* resolved);
+
  private:
   Diagnostic& Emit(Diagnostic d);
+  ResolvedImport ResolveImport(FileId from, const std::string& path) const;
+  uint32_t LoadModule(const std::string& key,
+                      const std::vector<std::string>& files, bool embedded);
+  void LoadImports(uint32_t unit, std::vector<std::string>& stack,
+                   std::vector<SourceRange>& stack_at);
+  void AssignUnit(FileId file, uint32_t unit);
+  void CollectGlobals(uint32_t unit);
 
-  const SourceManager& sources_;
+  SourceManager& sources_;
   const CompileOptions& options_;
   DiagnosticSink& diagnostics_;
   // Diagnostics of this run; added to `diagnostics_` at the end, in order.
   std::vector<Diagnostic> pending_;
 
-  std::map<std::string, eval::Global, std::less<>> globals_;
+  std::vector<Unit> units_;
+  std::vector<uint32_t> file_unit_;
+  std::map<std::string, uint32_t, std::less<>> module_index_;
+  // Files given on the command line, by canonical path.
+  std::map<std::string, const ast::File*, std::less<>> root_paths_;
+  std::vector<std::unique_ptr<ast::File>> module_trees_;
+  std::set<FileId> embedded_;
+  std::map<std::string, TemplateEntry, std::less<>> templates_;
+  // True while a param's default is evaluated: env() is allowed there.
+  bool in_param_default_ = false;
   std::vector<const ast::RoleStmt*> roles_;
   std::vector<FileId> role_files_;
   std::vector<bool> role_used_;

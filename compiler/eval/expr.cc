@@ -87,7 +87,7 @@ Value Evaluator::Eval(const ast::Expr& e, const Scope& scope, FileId file) {
     case ast::ExprKind::kName: {
       std::string_view name = static_cast<const ast::NameExpr&>(e).name;
       if (const Value* v = scope.Find(name)) return *v;
-      if (const Value* v = Global(name)) return *v;
+      if (const Value* v = Global(name, file)) return *v;
       // Built-in functions; a let or param of the same name hides one.
       for (std::string_view builtin : {"file", "template", "vault", "env"}) {
         if (name == builtin) return Value::Function(std::string(name));
@@ -97,7 +97,12 @@ Value Evaluator::Eval(const ast::Expr& e, const Scope& scope, FileId file) {
       }
       std::vector<std::string_view> names;
       scope.Names(names);
-      for (const auto& [n, g] : globals_) names.push_back(n);
+      for (const auto& [n, g] : units_[UnitOf(file)].globals) {
+        names.push_back(n);
+      }
+      for (const auto& [n, m] : units_[UnitOf(file)].imports) {
+        names.push_back(n);
+      }
       for (const auto& [n, m] : kinds_) names.push_back(n);
       Diagnostic& d = Error(DiagnosticKind::kUnknownName, Range(file, e),
                             StrCat("unknown name '", name, "'"));
@@ -423,6 +428,25 @@ Value Evaluator::Member(const Value& object, const ast::Ident& member,
       }
       return Value::Unknown();
     }
+    case ValueKind::kModule: {
+      uint32_t unit = static_cast<uint32_t>(object.index());
+      auto it = units_[unit].globals.find(name);
+      if (it != units_[unit].globals.end()) {
+        if (const Value* v = UnitGlobal(unit, name)) return *v;
+      }
+      std::vector<std::string_view> names;
+      for (const auto& [n, g] : units_[unit].globals) names.push_back(n);
+      Diagnostic& d = Error(DiagnosticKind::kUnknownName, at,
+                            StrCat("module '", object.string_value(),
+                                   "' has no role or let '", name, "'"));
+      std::string match = ClosestMatch(name, names);
+      if (!match.empty()) {
+        d.help = StrCat("did you mean '", match, "'?");
+      } else if (!names.empty() && names.size() <= 10) {
+        d.help = StrCat("it has ", StrJoin(names, ", "));
+      }
+      return Value::Unknown();
+    }
     case ValueKind::kKind:
       if (object.string_value() == "host") {
         if (hosts_.count(name)) return Value::Resource("host", name);
@@ -452,118 +476,6 @@ Value Evaluator::Member(const Value& object, const ast::Ident& member,
                "'"));
   (void)e;
   return Value::Unknown();
-}
-
-Value Evaluator::Call(const ast::CallExpr& call, const Scope& scope,
-                      FileId file) {
-  Value callee = Eval(*call.callee, scope, file);
-  if (callee.is_unknown()) return callee;
-  if (callee.kind() != ValueKind::kFunction) {
-    Error(DiagnosticKind::kTypeMismatch, Range(file, *call.callee),
-          StrCat("", WithArticle(callee.TypeName()), " cannot be called",
-                 callee.kind() == ValueKind::kRole
-                     ? "; apply a role with: use NAME(...)"
-                     : ""));
-    return Value::Unknown();
-  }
-  const std::string& name = callee.string_value();
-  std::vector<Value> args;
-  for (const ast::Arg& arg : call.args) {
-    if (!arg.name.empty()) {
-      Error(DiagnosticKind::kBadArguments,
-            Range(file, arg.name.begin, arg.name.end),
-            StrCat(name, "() takes no named arguments"));
-      return Value::Unknown();
-    }
-    args.push_back(Eval(*arg.value, scope, file));
-    if (args.back().is_unknown()) return Value::Unknown();
-  }
-  SourceRange at = Range(file, call.begin, call.end);
-  if (name == "file") {
-    if (args.size() != 1 || args[0].kind() != ValueKind::kString) {
-      Error(DiagnosticKind::kBadArguments, at,
-            "file() takes one string: the path of the file to read");
-      return Value::Unknown();
-    }
-    // Relative to the .cairn file that calls it.
-    std::filesystem::path base =
-        std::filesystem::path(sources_.Get(file)->path()).parent_path();
-    std::filesystem::path path = base / args[0].string_value();
-    absl::StatusOr<std::string> text = ReadFile(path.string());
-    if (!text.ok()) {
-      Error(DiagnosticKind::kFunctionFailed, Range(file, *call.args[0].value),
-            StrCat("file(): ", std::string(text.status().message())));
-      return Value::Unknown();
-    }
-    return Value::String(*std::move(text), args[0].secret());
-  }
-  if (name == "vault") {
-    if (args.size() != 1 || args[0].kind() != ValueKind::kString) {
-      Error(DiagnosticKind::kBadArguments, at,
-            "vault() takes one string: the path of an ansible-vault file");
-      return Value::Unknown();
-    }
-    return Vault(args[0].string_value(), *call.args[0].value, file);
-  }
-  Diagnostic& d = Error(DiagnosticKind::kFunctionFailed, at,
-                        StrCat(name, "() is not implemented yet"));
-  d.help = "this configuration cannot be compiled until it is";
-  return Value::Unknown();
-}
-
-}  // namespace cairn::eval
-
-namespace cairn::eval {
-
-Value Evaluator::Vault(const std::string& relative, const ast::Expr& at,
-                       FileId file) {
-  if (!options_.vault_password.has_value()) {
-    Diagnostic& d = Error(DiagnosticKind::kFunctionFailed, Range(file, at),
-                          "vault(): no vault password was given");
-    d.help =
-        "pass --vault-password-file FILE, or set CAIRN_VAULT_PASSWORD (for "
-        "CI)";
-    return Value::Unknown();
-  }
-  std::filesystem::path path =
-      std::filesystem::path(sources_.Get(file)->path()).parent_path() /
-      relative;
-  absl::StatusOr<std::string> text = ReadFile(path.string());
-  if (!text.ok()) {
-    Error(DiagnosticKind::kFunctionFailed, Range(file, at),
-          StrCat("vault(): ", std::string(text.status().message())));
-    return Value::Unknown();
-  }
-  absl::StatusOr<std::map<std::string, std::string>> vars =
-      vault::DecryptYamlVars(*text, *options_.vault_password);
-  if (!vars.ok()) {
-    // The library's messages never hold a secret.
-    Error(DiagnosticKind::kFunctionFailed, Range(file, at),
-          StrCat("vault(", relative,
-                 "): ", std::string(vars.status().message())));
-    return Value::Unknown();
-  }
-  // Dotted keys ("mysql.root_password") become nested maps.
-  std::function<Value(const std::map<std::string, std::string>&,
-                      const std::string&)>
-      build = [&](const std::map<std::string, std::string>& entries,
-                  const std::string& prefix) {
-        Map map;
-        std::set<std::string> nested;
-        for (const auto& [key, value] : entries) {
-          if (key.rfind(prefix, 0) != 0) continue;
-          std::string rest = key.substr(prefix.size());
-          size_t dot = rest.find('.');
-          if (dot == std::string::npos) {
-            map.emplace_back(rest, Value::String(value, /*secret=*/true));
-          } else if (nested.insert(rest.substr(0, dot)).second) {
-            map.emplace_back(rest.substr(0, dot),
-                             build(entries, prefix + rest.substr(0, dot + 1)));
-          }
-        }
-        return Value::MakeMap(std::move(map));
-      };
-  return build(*vars, "");
 }
 
 }  // namespace cairn::eval
