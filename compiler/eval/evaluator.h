@@ -96,6 +96,8 @@ struct HostBuild {
     int from;
     v1::ResourceRef to;
     SourceRange range;
+    // notify (from runs first) rather than depends_on (to runs first).
+    bool notify = false;
   };
   std::vector<Edge> edges;
 };
@@ -140,6 +142,9 @@ class Evaluator {
                  HostBuild& build, const std::string& path);
   void EvalResource(const ast::BlockStmt& block, const Scope& scope,
                     FileId file, HostBuild& build, const std::string& path);
+  // Reports cycles of depends_on and notify edges.
+  void CheckOrderCycles(const HostBuild& build, const std::string& host,
+                        const std::string& path);
   // An attribute of host `name`, for host.NAME.ATTR.
   Value HostAttribute(const std::string& name, const ast::Ident& attr,
                       FileId file);

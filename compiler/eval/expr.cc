@@ -198,6 +198,11 @@ Value Evaluator::Eval(const ast::Expr& e, const Scope& scope, FileId file) {
       auto& ix = static_cast<const ast::IndexExpr&>(e);
       Value object = Eval(*ix.object, scope, file);
       Value index = Eval(*ix.index, scope, file);
+      // `file` is a function and a kind: file["/etc/motd"] is the kind.
+      if (object.kind() == ValueKind::kFunction &&
+          KindMessage(object.string_value()) != nullptr) {
+        object = Value::Kind(object.string_value());
+      }
       if (object.is_unknown() || index.is_unknown()) return Value::Unknown();
       if (object.kind() == ValueKind::kList &&
           index.kind() == ValueKind::kInt) {
@@ -411,6 +416,10 @@ Value Evaluator::Member(const Value& object, const ast::Ident& member,
                         const ast::Expr& e, FileId file) {
   std::string name(member.name);
   SourceRange at = Range(file, member.begin, member.end);
+  if (object.kind() == ValueKind::kFunction &&
+      KindMessage(object.string_value()) != nullptr) {
+    return Member(Value::Kind(object.string_value()), member, e, file);
+  }
   switch (object.kind()) {
     case ValueKind::kUnknown:
       return object;

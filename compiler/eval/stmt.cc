@@ -1,5 +1,7 @@
 // Hosts, roles and bodies: statements that emit resources.
 
+#include <algorithm>
+
 #include "base/strings.h"
 #include "compiler/eval/evaluator.h"
 #include "google/protobuf/message.h"
@@ -22,6 +24,79 @@ std::string PathPart(const std::string& path, std::string_view kind,
 }
 
 }  // namespace
+
+// Resources are applied in an order that honours every edge: a resource
+// after what it depends_on, and before what it notifies. A cycle of edges
+// leaves no such order; report each cycle once, with each edge on it.
+void Evaluator::CheckOrderCycles(const HostBuild& build,
+                                 const std::string& host,
+                                 const std::string& path) {
+  size_t n = build.catalog.resources_size();
+  // after[i]: (j, edge) with i applied before j.
+  std::vector<std::vector<std::pair<int, const HostBuild::Edge*>>> after(n);
+  for (const HostBuild::Edge& edge : build.edges) {
+    auto it = build.index.find({edge.to.kind(), edge.to.id()});
+    if (it == build.index.end()) continue;
+    if (edge.notify) {
+      after[edge.from].push_back({it->second, &edge});
+    } else {
+      after[it->second].push_back({edge.from, &edge});
+    }
+  }
+  // Iterative depth-first search; a grey node reached again closes a cycle.
+  enum Color : uint8_t { kWhite, kGrey, kBlack };
+  std::vector<Color> color(n, kWhite);
+  std::vector<std::pair<int, const HostBuild::Edge*>> via(n, {-1, nullptr});
+  auto name_of = [&](int i) {
+    const v1::Resource& r = build.catalog.resources(i);
+    return StrCat(r.kind(), " ", r.id());
+  };
+  for (size_t start = 0; start < n; ++start) {
+    if (color[start] != kWhite) continue;
+    std::vector<std::pair<int, size_t>> stack = {{static_cast<int>(start), 0}};
+    color[start] = kGrey;
+    while (!stack.empty()) {
+      auto& [node, next] = stack.back();
+      if (next == after[node].size()) {
+        color[node] = kBlack;
+        stack.pop_back();
+        continue;
+      }
+      auto [to, edge] = after[node][next++];
+      if (color[to] == kWhite) {
+        color[to] = kGrey;
+        via[to] = {node, edge};
+        stack.push_back({to, 0});
+        continue;
+      }
+      if (color[to] != kGrey) continue;
+      // node -> to closes the cycle to -> ... -> node.
+      std::vector<int> cycle = {node};
+      std::vector<const HostBuild::Edge*> edges = {edge};
+      for (int at = node; at != to; at = via[at].first) {
+        edges.push_back(via[at].second);
+        cycle.push_back(via[at].first);
+      }
+      std::reverse(cycle.begin(), cycle.end());
+      std::vector<std::string> names;
+      for (int i : cycle) names.push_back(name_of(i));
+      names.push_back(name_of(cycle.front()));
+      Diagnostic& d =
+          Error(DiagnosticKind::kDependencyCycle, edge->range,
+                StrCat("host ", host, ": no order can apply these resources: ",
+                       StrJoin(names, " -> ")),
+                path);
+      for (const HostBuild::Edge* e : edges) {
+        if (e == edge) continue;
+        d.labels.push_back(
+            {e->range, e->notify ? "notifies, so runs first" : "depends on"});
+      }
+      d.help =
+          "a resource runs after what it depends_on and before what it "
+          "notifies; remove one of these edges";
+    }
+  }
+}
 
 void Evaluator::EvalHost(const ast::BlockStmt& block, const Scope& scope,
                          FileId file) {
@@ -92,6 +167,8 @@ void Evaluator::EvalHost(const ast::BlockStmt& block, const Scope& scope,
     std::string match = ClosestMatch(edge.to.id(), views);
     if (!match.empty()) d.help = StrCat("did you mean '", match, "'?");
   }
+
+  CheckOrderCycles(build, name, path);
 
   // A firewall that drops inbound traffic without allowing SSH locks out
   // the next apply; say so unless the configuration accepts it.
@@ -507,7 +584,7 @@ void Evaluator::EvalResource(const ast::BlockStmt& block, const Scope& scope,
                     *resource.add_depends_on() = ref;
                   }
                   build.edges.push_back(
-                      {resource_index, ref, Range(file, *attr->value)});
+                      {resource_index, ref, Range(file, *attr->value), notify});
                 }
                 break;
               }
