@@ -19,6 +19,9 @@ int Fmt(const std::vector<std::string>& args);
 int Compile(const std::vector<std::string>& args);
 // cairn ast FILE: prints the syntax tree (for debugging the parser).
 int Ast(const std::vector<std::string>& args);
+// cairn vault encrypt|decrypt|view|edit|create|rekey|encrypt-string: reads
+// and writes ansible-vault files like ansible-vault (see docs/vault.md).
+int Vault(const std::vector<std::string>& args);
 
 }  // namespace cairn::cli
 

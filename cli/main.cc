@@ -23,6 +23,8 @@ Commands:
   compile PATH...    evaluate the configuration and print one catalog per
                      host (-p NAME=VALUE, --host NAME, --dump=catalog|none)
   ast FILE           print the syntax tree of a file
+  vault SUBCOMMAND   encrypt, decrypt, view, edit, rekey ansible-vault files;
+                     encrypt-string ("cairn vault help" for more)
   help               show this text
 
 Exit status: 0 success, 1 mistakes found, 2 bad usage or unreadable input.
@@ -46,6 +48,7 @@ int main(int argc, char** argv) {
   if (command == "fmt") return cairn::cli::Fmt(args);
   if (command == "ast") return cairn::cli::Ast(args);
   if (command == "compile") return cairn::cli::Compile(args);
+  if (command == "vault") return cairn::cli::Vault(args);
   if (command == "help" || command == "--help" || command == "-h") {
     std::fputs(kUsage, stdout);
     return cairn::cli::kExitOk;
