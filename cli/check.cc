@@ -1,88 +1,56 @@
-// cairn check: parse and check files, print diagnostics.
+// cairn check: parse, check and compile a configuration without contacting
+// any host, and print what is wrong with it.
 
 #include <cstdio>
-#include <iostream>
-#include <iterator>
 #include <string>
 #include <vector>
 
 #include "base/strings.h"
 #include "cli/commands.h"
+#include "cli/compile_flags.h"
 #include "cli/files.h"
 #include "lang/diagnostics/render.h"
-#include "lang/parse/parse.h"
 
 namespace cairn::cli {
 
 int Check(const std::vector<std::string>& args) {
   std::string format = "text";
-  std::string color = "auto";
-  std::vector<std::string> paths;
-  for (const std::string& arg : args) {
-    if (StartsWith(arg, "--format=")) {
-      format = arg.substr(9);
-    } else if (StartsWith(arg, "--color=")) {
-      color = arg.substr(8);
-    } else if (StartsWith(arg, "-") && arg != "-") {
-      std::fprintf(stderr, "cairn check: unknown flag %s\n", arg.c_str());
-      return kExitUsage;
-    } else {
-      paths.push_back(arg);
-    }
-  }
+  CompileFlags flags;
+  bool parsed = ParseCommandLine(
+      "check", args, flags, [&](const std::vector<std::string>& a, size_t& i) {
+        if (!StartsWith(a[i], "--format=")) return false;
+        format = a[i].substr(9);
+        return true;
+      });
+  if (!parsed) return kExitUsage;
   if (format != "text" && format != "json") {
     std::fprintf(stderr, "cairn check: --format must be text or json\n");
     return kExitUsage;
   }
-  if (paths.empty()) {
-    std::fprintf(stderr, "usage: cairn check [--format=text|json] PATH...\n");
+  if (flags.paths.empty()) {
+    std::fprintf(stderr, "usage: cairn check [--format=text|json] %s PATH...\n",
+                 CompileFlags::kUsage);
     return kExitUsage;
   }
-  // "-" reads standard input (an editor's unsaved buffer).
-  bool read_stdin = false;
-  std::vector<std::string> file_paths;
-  for (const std::string& path : paths) {
-    if (path == "-") {
-      read_stdin = true;
-    } else {
-      file_paths.push_back(path);
-    }
-  }
-  absl::StatusOr<std::vector<std::string>> files =
-      CollectCairnFiles(file_paths);
-  if (!files.ok()) {
+  flags.options.vault_password_optional = true;
+  // Catalogs are not kept: only the diagnostics matter here.
+  flags.options.on_catalog = [](v1::Catalog) {};
+  absl::StatusOr<std::unique_ptr<Compiled>> compiled = ParseAndCompile(flags);
+  if (!compiled.ok()) {
     std::fprintf(stderr, "cairn check: %s\n",
-                 std::string(files.status().message()).c_str());
+                 std::string(compiled.status().message()).c_str());
     return kExitUsage;
   }
-
-  SourceManager sources;
-  DiagnosticSink diagnostics;
-  std::vector<std::unique_ptr<ast::File>> trees;
-  if (read_stdin) {
-    std::string text((std::istreambuf_iterator<char>(std::cin)),
-                     std::istreambuf_iterator<char>());
-    trees.push_back(
-        Parse(sources.AddBuffer("<stdin>", std::move(text)), diagnostics));
-  }
-  size_t file_count = files->size() + (read_stdin ? 1 : 0);
-  for (const std::string& path : *files) {
-    absl::StatusOr<const SourceFile*> source = sources.AddFile(path);
-    if (!source.ok()) {
-      std::fprintf(stderr, "cairn check: %s\n",
-                   std::string(source.status().message()).c_str());
-      return kExitUsage;
-    }
-    trees.push_back(Parse(**source, diagnostics));
-  }
-  diagnostics.SortByPosition();
+  const DiagnosticSink& diagnostics = (*compiled)->diagnostics;
+  const SourceManager& sources = (*compiled)->sources;
+  size_t file_count = (*compiled)->file_count;
 
   if (format == "json") {
     std::string json = RenderJson(diagnostics.diagnostics(), sources);
     std::fwrite(json.data(), 1, json.size(), stdout);
   } else {
     RenderOptions options;
-    options.color = UseColor(color);
+    options.color = UseColor(flags.color);
     for (const Diagnostic& d : diagnostics.diagnostics()) {
       std::string text = RenderText(d, sources, options);
       std::fwrite(text.data(), 1, text.size(), stderr);

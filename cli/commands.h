@@ -11,12 +11,16 @@ inline constexpr int kExitOk = 0;
 inline constexpr int kExitFindings = 1;  // Errors in the input; fmt --check.
 inline constexpr int kExitUsage = 2;     // Bad flags, unreadable files.
 
-// cairn check [--format=text|json] [--color=auto|always|never] PATH...
+// cairn check [--format=text|json] [--color=auto|always|never] PATH...:
+// parses and compiles, contacting no host.
 int Check(const std::vector<std::string>& args);
 // cairn fmt [--check | -w] [PATH...]; no path formats stdin to stdout.
 int Fmt(const std::vector<std::string>& args);
-// cairn compile PATH... [-p NAME=VALUE] [--host NAME] [--dump=catalog|none]
+// cairn compile PATH... [--host NAME] [--dump=catalog|json|none] [--out DIR]
+// and the flags of CompileFlags.
 int Compile(const std::vector<std::string>& args);
+// cairn graph PATH... [--host NAME]: the apply order as Graphviz DOT.
+int Graph(const std::vector<std::string>& args);
 // cairn ast FILE: prints the syntax tree (for debugging the parser).
 int Ast(const std::vector<std::string>& args);
 // cairn vault encrypt|decrypt|view|edit|create|rekey|encrypt-string: reads

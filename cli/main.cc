@@ -15,17 +15,23 @@ namespace {
 constexpr char kUsage[] = R"(usage: cairn COMMAND [ARGS]
 
 Commands:
-  check PATH...      parse every .cairn file under PATHs ("-": stdin) and
-                     report mistakes
+  check PATH...      parse and compile every .cairn file under PATHs ("-":
+                     stdin) without contacting any host; report mistakes
                      (--format=text|json, --color=auto|always|never)
   fmt [PATH...]      print files in canonical form; -w rewrites them,
                      --check lists unformatted files and exits 1
   compile PATH...    evaluate the configuration and print one catalog per
-                     host (-p NAME=VALUE, --host NAME, --dump=catalog|none)
+                     host (--host NAME, --dump=catalog|json|none, --out DIR
+                     writes binary catalogs)
+  graph PATH...      the apply order of each host's resources as Graphviz
+                     DOT (--host NAME)
   ast FILE           print the syntax tree of a file
   vault SUBCOMMAND   encrypt, decrypt, view, edit, rekey ansible-vault files;
                      encrypt-string ("cairn vault help" for more)
   help               show this text
+
+check, compile and graph take: -p NAME=VALUE, --params-file FILE,
+--vault-password-file FILE (or CAIRN_VAULT_PASSWORD), --module-path DIR.
 
 Exit status: 0 success, 1 mistakes found, 2 bad usage or unreadable input.
 )";
@@ -48,6 +54,7 @@ int main(int argc, char** argv) {
   if (command == "fmt") return cairn::cli::Fmt(args);
   if (command == "ast") return cairn::cli::Ast(args);
   if (command == "compile") return cairn::cli::Compile(args);
+  if (command == "graph") return cairn::cli::Graph(args);
   if (command == "vault") return cairn::cli::Vault(args);
   if (command == "help" || command == "--help" || command == "-h") {
     std::fputs(kUsage, stdout);

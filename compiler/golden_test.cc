@@ -1,6 +1,7 @@
 // Golden tests for the compiler. Each compiler/testdata/*.txtar holds one or
 // more *.cairn sections (a configuration), optionally a `params` section
-// (NAME=VALUE lines, as -p gives them), a `vault-password` section, other
+// (NAME=VALUE lines, as -p gives them), a `vault-password` section, a `mode`
+// section saying `check` to compile as `cairn check` does, other
 // files the configuration reads, and the expected output:
 //   diagnostics  what `cairn compile` prints (no color)
 //   catalogs     every host's catalog and every zone, as text
@@ -77,11 +78,16 @@ Outputs RunStages(const testing::Txtar& archive, bool compile) {
       continue;
     }
     if (section.name != "params" && section.name != "diagnostics" &&
-        section.name != "catalogs") {
+        section.name != "catalogs" && section.name != "mode") {
       // .cairn files too, so that imports find them.
       fs::create_directories((dir / section.name).parent_path());
       std::ofstream(dir / section.name, std::ios::binary) << section.body;
       if (!EndsWith(section.name, ".cairn")) continue;
+    }
+    if (section.name == "mode") {
+      // `check`: as cairn check runs the compiler (no vault password needed).
+      options.vault_password_optional = section.body == "check\n";
+      continue;
     }
     if (section.name == "params") {
       for (std::string_view line : StrSplit(section.body, '\n')) {
@@ -98,13 +104,15 @@ Outputs RunStages(const testing::Txtar& archive, bool compile) {
   }
   if (compile && !diagnostics.has_errors()) {
     CompileResult result = Compile(sources, files, options, diagnostics);
+    std::string key =
+        vault::FingerprintKey(options.vault_password.value_or(""));
     for (const v1::Catalog& catalog : result.catalogs) {
       StrAppend(&out.catalogs, "# host ", catalog.host().name(), "\n",
-                CatalogText(catalog));
+                CatalogText(catalog, key));
     }
     for (const ZoneCatalog& zone : result.zones) {
       StrAppend(&out.catalogs, "# zone ", zone.zone.name(), "\n",
-                ZoneText(zone));
+                ZoneText(zone, key));
     }
   }
   diagnostics.SortByPosition();

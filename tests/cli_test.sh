@@ -21,8 +21,13 @@ expect_grep() {  # name pattern file
   fi
 }
 
-# check: a clean fleet.
+# check: a clean fleet; without the vault password it warns and goes on.
 "$cairn" check "$quickstart" >"$work/out" 2>"$work/err"
+expect_status "check quickstart without password" 0 $?
+expect_grep "vault not opened" 'warning\[W0003\]' "$work/err"
+expect_grep "one warning" '^0 errors, 1 warning in 1 file$' "$work/err"
+"$cairn" check --vault-password-file "$quickstart/demo-vault-password" \
+  "$quickstart" >"$work/out" 2>"$work/err"
 expect_status "check quickstart" 0 $?
 expect_grep "check quickstart says so" '^1 file checked, no problems$' "$work/err"
 
@@ -68,6 +73,81 @@ expect_status "check missing path" 2 $?
 expect_grep "missing path named" 'missing.cairn' "$work/err"
 "$cairn" check --nope "$quickstart" 2>/dev/null
 expect_status "check bad flag" 2 $?
+
+# compile: catalogs, params from a file and -p, JSON, binary catalogs.
+pw="$quickstart/demo-vault-password"
+"$cairn" compile --vault-password-file "$pw" "$quickstart" >"$work/out" 2>"$work/err"
+expect_status "compile quickstart" 0 $?
+expect_grep "web1's catalog" '^# host web1$' "$work/out"
+expect_grep "the zone" '^# zone example.org$' "$work/out"
+expect_grep "TSIG key fingerprinted" 'tsig: "\(secret:[0-9a-f]{8}\)"' "$work/out"
+expect_grep "template rendered" 'server_name app.example.org;' "$work/out"
+if grep -q motd "$work/out"; then fail "prod has no motd"; else pass "prod has no motd"; fi
+printf '# staging\nenv = staging\n' >"$work/staging.params"
+"$cairn" compile --vault-password-file "$pw" --params-file "$work/staging.params" \
+  "$quickstart" >"$work/out" 2>"$work/err"
+expect_status "compile --params-file" 0 $?
+expect_grep "staging motd" '/etc/motd' "$work/out"
+"$cairn" compile --vault-password-file "$pw" --params-file "$work/staging.params" \
+  -p env=prod "$quickstart" >"$work/out" 2>"$work/err"
+if grep -q motd "$work/out"; then fail "-p wins over the file"; else pass "-p wins over the file"; fi
+printf 'env staging\n' >"$work/bad.params"
+"$cairn" compile --params-file "$work/bad.params" "$quickstart" 2>"$work/err"
+expect_status "bad params file" 2 $?
+expect_grep "bad params file located" 'bad.params:1: expected NAME=VALUE' "$work/err"
+CAIRN_VAULT_PASSWORD=$(cat "$pw") "$cairn" compile --dump=json --host web2 \
+  "$quickstart" >"$work/json" 2>"$work/err"
+expect_status "compile --dump=json" 0 $?
+if python3 -c '
+import json, sys
+lines = open(sys.argv[1]).read().splitlines()
+assert len(lines) == 1, lines
+c = json.loads(lines[0])
+assert c["host"]["name"] == "web2", c["host"]
+kinds = sorted({r["kind"] for r in c["resources"]})
+assert kinds == ["file", "firewall", "package", "service", "user"], kinds
+' "$work/json"; then pass "json catalog"; else fail "json catalog"; fi
+"$cairn" compile --vault-password-file "$pw" --dump=none --out "$work/catalogs" \
+  "$quickstart" 2>"$work/err"
+expect_status "compile --out" 0 $?
+[[ $(stat -c %a "$work/catalogs/web1.catalog.pb") == 600 ]] && pass "catalog is 0600" || fail "catalog is 0600"
+[[ -s "$work/catalogs/web2.catalog.pb" ]] && pass "web2 catalog written" || fail "web2 catalog written"
+"$cairn" compile "$quickstart" >"$work/out" 2>"$work/err"
+expect_status "compile without the password" 1 $?
+expect_grep "says no catalog" 'no catalog written' "$work/err"
+[[ -s "$work/out" ]] && fail "nothing printed on error" || pass "nothing printed on error"
+"$cairn" compile --vault-password-file "$pw" --host nosuch "$quickstart" 2>"$work/err"
+expect_status "compile unknown host" 2 $?
+
+# graph: DOT with the notify edge.
+"$cairn" graph --vault-password-file "$pw" --host web1 "$quickstart" >"$work/dot" 2>"$work/err"
+expect_status "graph" 0 $?
+expect_grep "digraph" '^digraph "web1" \{$' "$work/dot"
+expect_grep "notify edge" '"file /etc/nginx/sites-enabled/app.example.org" -> "service nginx" \[style=dashed, label="reload"\];' "$work/dot"
+if command -v dot >/dev/null; then
+  dot -Tsvg "$work/dot" >/dev/null && pass "dot reads it" || fail "dot reads it"
+fi
+
+# imports: a module of one's own and the standard library.
+mkdir -p "$work/mods/lib"
+cat >"$work/mods/fleet.cairn" <<'CAIRN'
+import "./lib/php"
+import "std/nginx"
+
+host "web1" {
+  address = "203.0.113.20"
+  use php.fpm()
+  use nginx.site(domain = "example.org", root = "/srv/www")
+}
+CAIRN
+printf 'role fpm { package "php8.2-fpm" {} }\n' >"$work/mods/lib/php.cairn"
+"$cairn" compile "$work/mods" >"$work/out" 2>"$work/err"
+expect_status "compile with modules" 0 $?
+expect_grep "module's package" 'id: "php8.2-fpm"' "$work/out"
+expect_grep "std template" 'server_name example.org;' "$work/out"
+"$cairn" check "$work/mods" 2>"$work/err"
+expect_status "check with modules" 0 $?
+expect_grep "both files checked" "^2 files checked, no problems$" "$work/err"
 
 # fmt: prints, checks, rewrites.
 printf 'host "a" {address="1.2.3.4"\nport=80}\n' >"$work/ugly.cairn"

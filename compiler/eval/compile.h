@@ -21,6 +21,10 @@ struct CompileOptions {
   // The password for vault() files, from --vault-password-file or the
   // CAIRN_VAULT_PASSWORD environment variable; unset when none was given.
   std::optional<std::string> vault_password;
+  // Without a password, vault() warns (W0003) and gives unknown values
+  // instead of failing: `cairn check` in CI without the secrets checks the
+  // rest.
+  bool vault_password_optional = false;
   // When set, each host's catalog is handed here as soon as it is complete,
   // in host-name order, instead of being kept in CompileResult::catalogs:
   // memory then stays bounded by one host, whatever the fleet's size.

@@ -48,7 +48,17 @@ std::string Redact(std::string text, const std::vector<std::string>& secrets) {
 
 Value Evaluator::Call(const ast::CallExpr& call, const Scope& scope,
                       FileId file) {
-  Value callee = Eval(*call.callee, scope, file);
+  // The language has no functions of its own making: a call of a built-in
+  // name is the built-in even where a let or param (`param env`) shares it.
+  Value callee;
+  if (call.callee->kind == ast::ExprKind::kName) {
+    std::string_view name =
+        static_cast<const ast::NameExpr*>(call.callee)->name;
+    for (std::string_view builtin : {"file", "template", "vault", "env"}) {
+      if (name == builtin) callee = Value::Function(std::string(name));
+    }
+  }
+  if (callee.is_unknown()) callee = Eval(*call.callee, scope, file);
   if (callee.is_unknown()) return callee;
   if (callee.kind() != ValueKind::kFunction) {
     Error(DiagnosticKind::kTypeMismatch, Range(file, *call.callee),
@@ -272,6 +282,18 @@ Value Evaluator::Template(const std::string& relative, const Value& vars,
 
 Value Evaluator::Vault(const std::string& relative, const ast::Expr& at,
                        FileId file) {
+  if (!options_.vault_password.has_value() &&
+      options_.vault_password_optional) {
+    Diagnostic& d = Emit(
+        MakeDiagnostic(DiagnosticKind::kVaultNotOpened, Range(file, at),
+                       StrCat("vault(", relative,
+                              ") not opened: no vault password was given, so "
+                              "what uses its secrets is not checked")));
+    d.help =
+        "pass --vault-password-file FILE, or set CAIRN_VAULT_PASSWORD (for "
+        "CI)";
+    return Value::Unknown();
+  }
   if (!options_.vault_password.has_value()) {
     Diagnostic& d = Error(DiagnosticKind::kFunctionFailed, Range(file, at),
                           "vault(): no vault password was given");

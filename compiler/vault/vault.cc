@@ -130,4 +130,14 @@ std::string Fingerprint(std::string_view secret, std::string_view key) {
   return internal::HexEncode(std::string_view(*mac).substr(0, 4));
 }
 
+std::string FingerprintKey(std::string_view vault_password) {
+  auto mac = internal::HmacSha256(vault_password, "cairn fingerprint key v1");
+  if (!mac.ok()) {
+    std::fprintf(stderr, "cairn: vault fingerprint key: %s\n",
+                 mac.status().ToString().c_str());
+    std::abort();
+  }
+  return *std::move(mac);
+}
+
 }  // namespace cairn::vault

@@ -93,6 +93,13 @@ std::string_view PasswordFromFile(std::string_view file_contents);
 // tested against guesses.
 std::string Fingerprint(std::string_view secret, std::string_view key);
 
+// The key for Fingerprint(), derived from the vault password so that the
+// same secret shows the same fingerprint in every run (and a changed one a
+// different fingerprint) while nobody without the password can test guesses
+// against it. Without a password (secrets from params only) the key is
+// fixed, and a fingerprint of a weak secret could then be brute-forced.
+std::string FingerprintKey(std::string_view vault_password);
+
 }  // namespace cairn::vault
 
 #endif  // CAIRN_COMPILER_VAULT_VAULT_H_

@@ -136,7 +136,7 @@ absl::StatusOr<std::string> ReadFile(const std::string& path) {
 }
 
 absl::Status WriteFileAtomically(const std::string& path,
-                                 std::string_view contents) {
+                                 std::string_view contents, int mode_given) {
   std::string dir = ".";
   if (size_t slash = path.rfind('/'); slash != std::string::npos) {
     dir = slash == 0 ? "/" : path.substr(0, slash);
@@ -152,7 +152,11 @@ absl::Status WriteFileAtomically(const std::string& path,
   };
   struct stat st;
   mode_t mode = 0644;
-  if (stat(path.c_str(), &st) == 0) mode = st.st_mode & 07777;
+  if (mode_given >= 0) {
+    mode = static_cast<mode_t>(mode_given);
+  } else if (stat(path.c_str(), &st) == 0) {
+    mode = st.st_mode & 07777;
+  }
   if (fchmod(fd, mode) != 0) return fail("cannot set the mode of");
   size_t written = 0;
   while (written < contents.size()) {

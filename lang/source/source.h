@@ -80,9 +80,10 @@ absl::StatusOr<std::string> ReadFile(const std::string& path);
 
 // Writes `contents` to `path` atomically: a temporary file in the same
 // directory, fsync, then rename, so readers see the old or the new file and
-// never a partial one. Keeps the file's permission bits.
+// never a partial one. Keeps the file's permission bits (0644 for a new
+// file) unless `mode` is given: files holding secrets are written 0600.
 absl::Status WriteFileAtomically(const std::string& path,
-                                 std::string_view contents);
+                                 std::string_view contents, int mode = -1);
 
 }  // namespace cairn
 
