@@ -363,31 +363,13 @@ CompileResult Evaluator::Run(const std::vector<const ast::File*>& roots) {
               }
               break;
             }
-            case ast::StmtKind::kIf: {
-              const ast::Stmt* s = stmt;
-              while (s != nullptr) {
-                auto* branch = static_cast<const ast::IfStmt*>(s);
-                Value cond = Eval(*branch->condition, scope, file);
-                if (cond.is_unknown()) break;
-                if (cond.kind() != ValueKind::kBool) {
-                  Error(DiagnosticKind::kTypeMismatch,
-                        Range(file, *branch->condition),
-                        StrCat("if needs a bool, not ",
-                               WithArticle(cond.TypeName())));
-                  break;
-                }
-                if (cond.bool_value()) {
-                  discover(branch->then_body.stmts, scope, file);
-                  break;
-                }
-                if (branch->else_body != nullptr) {
-                  discover(branch->else_body->stmts, scope, file);
-                  break;
-                }
-                s = branch->else_if;
+            case ast::StmtKind::kIf:
+              if (const ast::Body* body =
+                      ChooseBranch(*static_cast<const ast::IfStmt*>(stmt),
+                                   scope, file, "")) {
+                discover(body->stmts, scope, file);
               }
               break;
-            }
             default:
               break;
           }

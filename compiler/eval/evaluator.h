@@ -5,6 +5,7 @@
 // roles, bodies), fill.cc (resources by reflection) and compile.cc (the
 // entry point). Private to compiler/eval.
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -142,6 +143,19 @@ class Evaluator {
                  HostBuild& build, const std::string& path);
   void EvalResource(const ast::BlockStmt& block, const Scope& scope,
                     FileId file, HostBuild& build, const std::string& path);
+  // The body an if/else-if/else chain takes, or nullptr (none, or a
+  // mistake in a condition, reported).
+  const ast::Body* ChooseBranch(const ast::IfStmt& stmt, const Scope& scope,
+                                FileId file, const std::string& path);
+  // Runs `body` once per item of a for loop, in a scope with the loop's
+  // variables.
+  void ForEachIteration(const ast::ForStmt& loop, const Scope& scope,
+                        FileId file, const std::string& path,
+                        const std::function<void(Scope&)>& body);
+  // One record of a zone; `seen` finds duplicates.
+  void EvalRecord(const ast::BlockStmt& record, const Scope& scope, FileId file,
+                  const std::string& path, ZoneCatalog& zone,
+                  std::map<std::string, SourceRange>& seen);
   // Reports cycles of depends_on and notify edges.
   void CheckOrderCycles(const HostBuild& build, const std::string& host,
                         const std::string& path);

@@ -1,6 +1,7 @@
 // Hosts, roles and bodies: statements that emit resources.
 
 #include <algorithm>
+#include <functional>
 
 #include "base/strings.h"
 #include "compiler/eval/evaluator.h"
@@ -284,6 +285,51 @@ Value Evaluator::HostAttribute(const std::string& name, const ast::Ident& attr,
   return Value::Unknown();
 }
 
+const ast::Body* Evaluator::ChooseBranch(const ast::IfStmt& stmt,
+                                         const Scope& scope, FileId file,
+                                         const std::string& path) {
+  for (const ast::Stmt* s = &stmt; s != nullptr;) {
+    auto* branch = static_cast<const ast::IfStmt*>(s);
+    Value cond = Eval(*branch->condition, scope, file);
+    if (cond.is_unknown()) return nullptr;
+    if (cond.kind() != ValueKind::kBool) {
+      Error(DiagnosticKind::kTypeMismatch, Range(file, *branch->condition),
+            StrCat("if needs a bool, not ", WithArticle(cond.TypeName())),
+            path);
+      return nullptr;
+    }
+    if (cond.bool_value()) return &branch->then_body;
+    if (branch->else_body != nullptr) return branch->else_body;
+    s = branch->else_if;
+  }
+  return nullptr;
+}
+
+void Evaluator::ForEachIteration(const ast::ForStmt& loop, const Scope& scope,
+                                 FileId file, const std::string& path,
+                                 const std::function<void(Scope&)>& body) {
+  Value items = Eval(*loop.iterable, scope, file);
+  auto run = [&](Value key, Value value) {
+    Scope inner(&scope);
+    inner.Define(std::string(loop.key.name), std::move(key));
+    if (!loop.value_var.empty()) {
+      inner.Define(std::string(loop.value_var.name), std::move(value));
+    }
+    body(inner);
+  };
+  if (items.kind() == ValueKind::kList && loop.value_var.empty()) {
+    for (const Value& item : items.list()) run(item, Value());
+  } else if (items.kind() == ValueKind::kMap) {
+    for (const auto& [k, v] : items.map()) run(Value::String(k), v);
+  } else if (!items.is_unknown()) {
+    Error(
+        DiagnosticKind::kTypeMismatch, Range(file, *loop.iterable),
+        StrCat("for needs a ", loop.value_var.empty() ? "list or a map" : "map",
+               ", not ", WithArticle(items.TypeName())),
+        path);
+  }
+}
+
 void Evaluator::EvalBody(absl::Span<const ast::Stmt* const> stmts, Scope& scope,
                          FileId file, HostBuild& build, const std::string& path,
                          bool in_role) {
@@ -303,58 +349,21 @@ void Evaluator::EvalBody(absl::Span<const ast::Stmt* const> stmts, Scope& scope,
         EvalResource(*static_cast<const ast::BlockStmt*>(stmt), scope, file,
                      build, path);
         break;
-      case ast::StmtKind::kFor: {
-        auto* loop = static_cast<const ast::ForStmt*>(stmt);
-        Value items = Eval(*loop->iterable, scope, file);
-        auto run = [&](Value key, Value value) {
+      case ast::StmtKind::kFor:
+        ForEachIteration(
+            *static_cast<const ast::ForStmt*>(stmt), scope, file, path,
+            [&](Scope& inner) {
+              EvalBody(static_cast<const ast::ForStmt*>(stmt)->body.stmts,
+                       inner, file, build, path, in_role);
+            });
+        break;
+      case ast::StmtKind::kIf:
+        if (const ast::Body* body = ChooseBranch(
+                *static_cast<const ast::IfStmt*>(stmt), scope, file, path)) {
           Scope inner(&scope);
-          inner.Define(std::string(loop->key.name), key);
-          if (!loop->value_var.empty()) {
-            inner.Define(std::string(loop->value_var.name), value);
-          }
-          EvalBody(loop->body.stmts, inner, file, build, path, in_role);
-        };
-        if (items.kind() == ValueKind::kList && loop->value_var.empty()) {
-          for (const Value& item : items.list()) run(item, Value());
-        } else if (items.kind() == ValueKind::kMap) {
-          for (const auto& [k, v] : items.map()) run(Value::String(k), v);
-        } else if (!items.is_unknown()) {
-          Error(DiagnosticKind::kTypeMismatch, Range(file, *loop->iterable),
-                StrCat("for needs a ",
-                       loop->value_var.empty() ? "list or a map" : "map",
-                       ", not ", WithArticle(items.TypeName())),
-                path);
+          EvalBody(body->stmts, inner, file, build, path, in_role);
         }
         break;
-      }
-      case ast::StmtKind::kIf: {
-        const ast::Stmt* s = stmt;
-        while (s != nullptr) {
-          auto* branch = static_cast<const ast::IfStmt*>(s);
-          Value cond = Eval(*branch->condition, scope, file);
-          if (cond.is_unknown()) break;
-          if (cond.kind() != ValueKind::kBool) {
-            Error(DiagnosticKind::kTypeMismatch,
-                  Range(file, *branch->condition),
-                  StrCat("if needs a bool, not ", WithArticle(cond.TypeName())),
-                  path);
-            break;
-          }
-          Scope inner(&scope);
-          if (cond.bool_value()) {
-            EvalBody(branch->then_body.stmts, inner, file, build, path,
-                     in_role);
-            break;
-          }
-          if (branch->else_body != nullptr) {
-            EvalBody(branch->else_body->stmts, inner, file, build, path,
-                     in_role);
-            break;
-          }
-          s = branch->else_if;
-        }
-        break;
-      }
       case ast::StmtKind::kAttr:
       case ast::StmtKind::kRule:
       case ast::StmtKind::kImport:
@@ -733,6 +742,55 @@ void Evaluator::EvalResource(const ast::BlockStmt& block, const Scope& scope,
   *build.catalog.add_resources() = std::move(resource);
 }
 
+void Evaluator::EvalRecord(const ast::BlockStmt& block, const Scope& scope,
+                           FileId file, const std::string& path,
+                           ZoneCatalog& zone,
+                           std::map<std::string, SourceRange>& seen) {
+  const ast::BlockStmt* record = &block;
+  if (record->type.name != "record" || record->labels.size() < 2) return;
+  Value name = Eval(*record->labels[0], scope, file);
+  if (name.kind() != ValueKind::kString) return;
+  std::string type;
+  if (record->labels[1]->kind == ast::ExprKind::kName) {
+    type =
+        std::string(static_cast<const ast::NameExpr*>(record->labels[1])->name);
+  } else {
+    Value t = Eval(*record->labels[1], scope, file);
+    if (t.kind() == ValueKind::kString) type = t.string_value();
+  }
+  v1::DnsRecord message;
+  message.set_name(name.string_value());
+  message.set_type(type);
+  message.set_zone(zone.zone.name());
+  std::string record_path =
+      PathPart(path, "record", StrCat(name.string_value(), " ", type));
+  std::vector<std::string> secrets;
+  for (const ast::Stmt* s : record->body.stmts) {
+    if (s->kind != ast::StmtKind::kAttr) return;
+    SetField(message, *static_cast<const ast::AttrStmt*>(s), scope, file,
+             record_path, &secrets);
+  }
+  SourceRange where = Range(file, record->type.begin, record->type.end);
+  CheckRequired(message, where, record_path);
+  v1::Resource resource;
+  resource.set_kind("record");
+  resource.set_id(StrCat(name.string_value(), " ", type));
+  resource.mutable_spec()->PackFrom(message);
+  *resource.mutable_source() = Location(where);
+  resource.set_config_path(record_path);
+  for (std::string& f : secrets) resource.add_secret_fields(std::move(f));
+  std::string id = resource.id();
+  if (auto [it, fresh] = seen.emplace(id, where); !fresh) {
+    Diagnostic& d =
+        Error(DiagnosticKind::kDuplicateResource, where,
+              StrCat("zone ", zone.zone.name(), " has record '", id, "' twice"),
+              record_path);
+    d.labels.push_back({it->second, "first declared here"});
+    return;
+  }
+  zone.records.push_back(std::move(resource));
+}
+
 void Evaluator::EvalZone(const ast::BlockStmt& block, const Scope& scope,
                          FileId file) {
   Value label = Eval(*block.labels[0], scope, file);
@@ -741,48 +799,47 @@ void Evaluator::EvalZone(const ast::BlockStmt& block, const Scope& scope,
   zone.zone.set_name(label.string_value());
   std::string path = PathPart("", "zone", label.string_value());
   std::vector<std::string> zone_secrets;
-  for (const ast::Stmt* stmt : block.body.stmts) {
-    if (stmt->kind == ast::StmtKind::kAttr) {
-      SetField(zone.zone, *static_cast<const ast::AttrStmt*>(stmt), scope, file,
-               path, &zone_secrets);
-      continue;
-    }
-    if (stmt->kind != ast::StmtKind::kBlock) continue;
-    auto* record = static_cast<const ast::BlockStmt*>(stmt);
-    if (record->type.name != "record" || record->labels.size() < 2) continue;
-    Value name = Eval(*record->labels[0], scope, file);
-    if (name.kind() != ValueKind::kString) continue;
-    std::string type;
-    if (record->labels[1]->kind == ast::ExprKind::kName) {
-      type = std::string(
-          static_cast<const ast::NameExpr*>(record->labels[1])->name);
-    } else {
-      Value t = Eval(*record->labels[1], scope, file);
-      if (t.kind() == ValueKind::kString) type = t.string_value();
-    }
-    v1::DnsRecord message;
-    message.set_name(name.string_value());
-    message.set_type(type);
-    message.set_zone(zone.zone.name());
-    std::string record_path =
-        PathPart(path, "record", StrCat(name.string_value(), " ", type));
-    std::vector<std::string> secrets;
-    for (const ast::Stmt* s : record->body.stmts) {
-      if (s->kind != ast::StmtKind::kAttr) continue;
-      SetField(message, *static_cast<const ast::AttrStmt*>(s), scope, file,
-               record_path, &secrets);
-    }
-    SourceRange where = Range(file, record->type.begin, record->type.end);
-    CheckRequired(message, where, record_path);
-    v1::Resource resource;
-    resource.set_kind("record");
-    resource.set_id(StrCat(name.string_value(), " ", type));
-    resource.mutable_spec()->PackFrom(message);
-    *resource.mutable_source() = Location(where);
-    resource.set_config_path(record_path);
-    for (std::string& f : secrets) resource.add_secret_fields(std::move(f));
-    zone.records.push_back(std::move(resource));
-  }
+  std::map<std::string, SourceRange> seen;
+  std::function<void(absl::Span<const ast::Stmt* const>, Scope&)> walk =
+      [&](absl::Span<const ast::Stmt* const> stmts, Scope& scope) {
+        for (const ast::Stmt* stmt : stmts) {
+          switch (stmt->kind) {
+            case ast::StmtKind::kAttr:
+              SetField(zone.zone, *static_cast<const ast::AttrStmt*>(stmt),
+                       scope, file, path, &zone_secrets);
+              continue;
+            case ast::StmtKind::kLet: {
+              auto* let = static_cast<const ast::LetStmt*>(stmt);
+              scope.Define(std::string(let->name.name),
+                           Eval(*let->value, scope, file));
+              continue;
+            }
+            case ast::StmtKind::kFor: {
+              auto* loop = static_cast<const ast::ForStmt*>(stmt);
+              ForEachIteration(*loop, scope, file, path, [&](Scope& inner) {
+                walk(loop->body.stmts, inner);
+              });
+              continue;
+            }
+            case ast::StmtKind::kIf:
+              if (const ast::Body* chosen =
+                      ChooseBranch(*static_cast<const ast::IfStmt*>(stmt),
+                                   scope, file, path)) {
+                Scope inner(&scope);
+                walk(chosen->stmts, inner);
+              }
+              continue;
+            case ast::StmtKind::kBlock:
+              EvalRecord(*static_cast<const ast::BlockStmt*>(stmt), scope, file,
+                         path, zone, seen);
+              continue;
+            default:
+              continue;
+          }
+        }
+      };
+  Scope inner(&scope);
+  walk(block.body.stmts, inner);
   CheckRequired(zone.zone, Range(file, block.type.begin, block.type.end), path);
   zone.secret_fields = std::move(zone_secrets);
   result_.zones.push_back(std::move(zone));
