@@ -1,16 +1,15 @@
 // cairn vault: encrypt, decrypt, view, edit and rekey ansible-vault files and
 // encrypt strings for YAML vars files, with ansible-vault's flags and
-// behaviour. The cryptography is compiler/vault's; this file handles files,
-// passwords and the editor. No message here contains a password or a
-// plaintext.
+// behaviour. The cryptography is compiler/vault's. This file parses the
+// command line, dispatches, and does encrypt, decrypt, view and rekey, with
+// the password, decryption and file helpers every subcommand shares
+// (vault_internal.h); edit and create are in vault_edit.cc, encrypt-string in
+// vault_string.cc. No message here contains a password or a plaintext.
 
 #include "compiler/vault/vault.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -18,7 +17,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <filesystem>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -28,10 +26,12 @@
 #include "absl/status/statusor.h"
 #include "base/strings.h"
 #include "cli/commands.h"
+#include "cli/vault_internal.h"
 #include "cli/vault_password.h"
 #include "lang/source/source.h"
 
 namespace cairn::cli {
+namespace vault_internal {
 namespace {
 
 constexpr char kUsage[] = R"(usage: cairn vault SUBCOMMAND [FLAGS] [FILE...]
@@ -68,22 +68,6 @@ Exit status: 0 success, 1 wrong password, damaged or already encrypted
 input, 2 bad usage, unreadable input or no password.
 )";
 
-// Everything the command line says.
-struct Options {
-  std::string subcommand;
-  std::vector<PasswordSource> vault_ids;       // --vault-id, in order.
-  std::vector<PasswordSource> password_files;  // --vault-password-file.
-  bool ask_vault_pass = false;
-  std::string encrypt_vault_id;
-  std::optional<std::string> output;
-  std::optional<PasswordSource> new_source;  // rekey.
-  std::vector<std::string> names;            // encrypt-string --name.
-  std::optional<std::string> stdin_name;
-  bool prompt_string = false;
-  bool show_input = false;
-  std::vector<std::string> operands;
-};
-
 struct FlagSpec {
   std::string_view name;
   bool takes_value;
@@ -109,26 +93,6 @@ constexpr FlagSpec kFlags[] = {
     {"-p", false, "encrypt-string "},
     {"--show-input", false, "encrypt-string "},
 };
-
-// A status's message as a std::string (Debian's absl::string_view is not
-// std::string_view).
-std::string Message(const absl::Status& status) {
-  return std::string(status.message().data(), status.message().size());
-}
-
-void PrintError(const Options& options, std::string_view message) {
-  std::string line =
-      StrCat("cairn vault ", options.subcommand, ": ", message, "\n");
-  std::fwrite(line.data(), 1, line.size(), stderr);
-}
-
-// Prints `status` prefixed with `path` and returns `exit_code`.
-int Fail(const Options& options, std::string_view path,
-         const absl::Status& status, int exit_code) {
-  PrintError(options, path.empty() ? Message(status)
-                                   : StrCat(path, ": ", Message(status)));
-  return exit_code;
-}
 
 // Applies one flag; returns an error message for bad values.
 std::optional<std::string> ApplyFlag(Options& options, std::string_view flag,
@@ -230,49 +194,6 @@ bool ParseFlags(const std::vector<std::string>& args, Options& options) {
   return true;
 }
 
-// Where the passwords come from: ansible's order (--vault-id, then
-// --vault-password-file, then --ask-vault-pass); without any of them,
-// CAIRN_VAULT_PASSWORD, else a prompt (as ansible prompts).
-std::vector<PasswordSource> PasswordSources(const Options& options) {
-  std::vector<PasswordSource> sources = options.vault_ids;
-  sources.insert(sources.end(), options.password_files.begin(),
-                 options.password_files.end());
-  if (options.ask_vault_pass || sources.empty()) {
-    PasswordSource fallback;
-    fallback.kind = PasswordSource::Kind::kPrompt;
-    fallback.old_style_prompt = true;
-    if (!options.ask_vault_pass && std::getenv("CAIRN_VAULT_PASSWORD")) {
-      fallback.kind = PasswordSource::Kind::kEnv;
-    }
-    sources.push_back(fallback);
-  }
-  return sources;
-}
-
-// The password and vault id that encrypt: the only one given, or the one
-// --encrypt-vault-id names. A single unlabelled password (a password file,
-// the environment, a prompt) takes the label --encrypt-vault-id gives.
-absl::StatusOr<VaultSecret> EncryptSecret(
-    const std::vector<VaultSecret>& secrets, const std::string& wanted) {
-  std::vector<std::string> labels;
-  for (const VaultSecret& secret : secrets) labels.push_back(secret.label);
-  if (wanted.empty()) {
-    if (secrets.size() == 1) return secrets[0];
-    return absl::InvalidArgumentError(
-        StrCat("the vault ids ", StrJoin(labels, ", "),
-               " can all encrypt: choose one with --encrypt-vault-id"));
-  }
-  for (const VaultSecret& secret : secrets) {
-    if (secret.label == wanted) return secret;
-  }
-  if (secrets.size() == 1 && secrets[0].label == kDefaultVaultId) {
-    return VaultSecret{wanted, secrets[0].password};
-  }
-  return absl::InvalidArgumentError(
-      StrCat("--encrypt-vault-id ", wanted,
-             " matches none of the vault ids given: ", StrJoin(labels, ", ")));
-}
-
 // The vault id in a 1.2 header, or "".
 std::string_view HeaderVaultId(std::string_view text) {
   std::string_view header = text.substr(0, text.find_first_of("\r\n"));
@@ -282,62 +203,6 @@ std::string_view HeaderVaultId(std::string_view text) {
   while (!id.empty() && id.front() == ' ') id.remove_prefix(1);
   while (!id.empty() && id.back() == ' ') id.remove_suffix(1);
   return id;
-}
-
-struct Opened {
-  std::string plaintext;
-  const VaultSecret* secret = nullptr;
-};
-
-// Decrypts with the password whose label the header names, then with the
-// others in order, as ansible does. Malformed text stops at once.
-absl::StatusOr<Opened> Open(std::string_view text,
-                            const std::vector<VaultSecret>& secrets) {
-  if (!vault::IsVaultText(text)) {
-    return absl::InvalidArgumentError(
-        "not vault-encrypted (no $ANSIBLE_VAULT header)");
-  }
-  std::string_view id = HeaderVaultId(text);
-  std::vector<const VaultSecret*> order;
-  for (const VaultSecret& s : secrets) {
-    if (!id.empty() && s.label == id) order.push_back(&s);
-  }
-  for (const VaultSecret& s : secrets) {
-    if (id.empty() || s.label != id) order.push_back(&s);
-  }
-  std::vector<std::string> tried;
-  for (const VaultSecret* secret : order) {
-    absl::StatusOr<std::string> plaintext =
-        vault::Decrypt(text, secret->password);
-    if (plaintext.ok()) return Opened{*std::move(plaintext), secret};
-    if (!absl::IsPermissionDenied(plaintext.status())) {
-      return plaintext.status();
-    }
-    if (std::find(tried.begin(), tried.end(), secret->label) == tried.end()) {
-      tried.push_back(secret->label);
-    }
-  }
-  std::string detail = order.size() == 1
-                           ? StrCat("vault id ", tried[0])
-                           : StrCat(order.size(), " passwords, vault ids ",
-                                    StrJoin(tried, ", "));
-  return absl::PermissionDeniedError(StrCat(
-      "HMAC mismatch: wrong password or corrupted file (tried ", detail, ")"));
-}
-
-absl::StatusOr<std::string> ReadStdin() {
-  std::string text;
-  char buf[65536];
-  for (;;) {
-    ssize_t n = read(STDIN_FILENO, buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      return absl::UnavailableError(
-          StrCat("cannot read stdin: ", std::strerror(errno)));
-    }
-    if (n == 0) return text;
-    text.append(buf, n);
-  }
 }
 
 absl::StatusOr<std::string> ReadInput(const std::string& path) {
@@ -354,28 +219,6 @@ absl::Status WriteStdout(std::string_view data) {
   return absl::OkStatus();
 }
 
-// The file a path names, through symbolic links, so that replacing it
-// keeps the link (ansible follows links too).
-std::string RealPath(const std::string& path) {
-  char resolved[PATH_MAX];
-  if (realpath(path.c_str(), resolved) == nullptr) return path;
-  return resolved;
-}
-
-// Writes `data` to `path` ("-": stdout) atomically. A file that does not
-// exist yet is created with mode 0600, as ansible-vault creates it; an
-// existing file keeps its mode.
-absl::Status WriteOutput(const std::string& path, std::string_view data) {
-  if (path == "-") return WriteStdout(data);
-  std::string target = RealPath(path);
-  int fd = open(target.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  bool created = fd >= 0;
-  if (created) close(fd);
-  absl::Status status = WriteFileAtomically(target, data);
-  if (!status.ok() && created) unlink(target.c_str());
-  return status;
-}
-
 // Writes the result for input `path`: to --output, stdout for "-", or in
 // place.
 absl::Status WriteResult(const Options& options, const std::string& path,
@@ -383,19 +226,6 @@ absl::Status WriteResult(const Options& options, const std::string& path,
   if (options.output.has_value()) return WriteOutput(*options.output, data);
   if (path == "-") return WriteStdout(data);
   return WriteFileAtomically(RealPath(path), data);
-}
-
-// Loads the passwords, printing the error (exit 2) on failure.
-std::optional<std::vector<VaultSecret>> Secrets(
-    const Options& options, const std::vector<PasswordSource>& sources,
-    bool confirm) {
-  absl::StatusOr<std::vector<VaultSecret>> secrets =
-      LoadSecrets(sources, confirm);
-  if (!secrets.ok()) {
-    Fail(options, "", secrets.status(), kExitUsage);
-    return std::nullopt;
-  }
-  return *std::move(secrets);
 }
 
 int EncryptOrDecrypt(const Options& options) {
@@ -527,391 +357,8 @@ int Rekey(const Options& options) {
   return exit_code;
 }
 
-// A private directory for plaintext, mode 0700 (mkdtemp). The destructor
-// overwrites every file in it with zeros and removes it with everything the
-// editor left there (swap and backup files), on every path out of Edit.
-class PrivateDir {
- public:
-  PrivateDir() = default;
-  PrivateDir(const PrivateDir&) = delete;
-  PrivateDir& operator=(const PrivateDir&) = delete;
-  ~PrivateDir() { Remove(); }
-
-  absl::Status Create() {
-    const char* tmp = std::getenv("TMPDIR");
-    std::string base = tmp != nullptr && *tmp != '\0' ? tmp : "/tmp";
-    std::string templ = StrCat(base, "/cairn-vault-XXXXXX");
-    if (mkdtemp(templ.data()) == nullptr) {
-      return absl::UnavailableError(
-          StrCat("cannot create a private temporary directory in ", base, ": ",
-                 std::strerror(errno)));
-    }
-    path_ = templ;
-    return absl::OkStatus();
-  }
-
-  const std::string& path() const { return path_; }
-
- private:
-  static void Scrub(const std::string& file) {
-    int fd = open(file.c_str(), O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0) return;
-    struct stat st;
-    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
-      static const char kZeros[65536] = {};
-      off_t left = st.st_size;
-      while (left > 0) {
-        ssize_t n =
-            write(fd, kZeros,
-                  std::min<off_t>(left, static_cast<off_t>(sizeof kZeros)));
-        if (n <= 0) break;
-        left -= n;
-      }
-      fsync(fd);
-    }
-    close(fd);
-  }
-
-  void Remove() {
-    if (path_.empty()) return;
-    namespace fs = std::filesystem;
-    std::error_code ec;
-    for (fs::recursive_directory_iterator it(path_, ec), end; !ec && it != end;
-         it.increment(ec)) {
-      Scrub(it->path().string());
-    }
-    fs::remove_all(path_, ec);
-    path_.clear();
-  }
-
-  std::string path_;
-};
-
-// The signal that arrived while the editor ran.
-volatile sig_atomic_t editor_signal = 0;
-
-void NoteEditorSignal(int signo) { editor_signal = signo; }
-
-// Runs $EDITOR (default vi) on `file` through /bin/sh, so that EDITOR may
-// hold arguments ("code --wait"). Like system(), ignores Ctrl-C meanwhile;
-// SIGTERM and SIGHUP are passed on to the editor and reported afterwards,
-// so the caller still removes the plaintext. Fails unless the editor exits
-// with status 0 (`:cq` in vim abandons an edit).
-absl::Status RunEditor(const std::string& file) {
-  const char* env = std::getenv("EDITOR");
-  std::string editor = env != nullptr && *env != '\0' ? env : "vi";
-  std::string command = StrCat(editor, " \"$1\"");
-  struct sigaction ignore = {}, note = {}, old_int, old_quit, old_term, old_hup;
-  ignore.sa_handler = SIG_IGN;
-  sigemptyset(&ignore.sa_mask);
-  note.sa_handler = NoteEditorSignal;
-  sigemptyset(&note.sa_mask);
-  editor_signal = 0;
-  sigaction(SIGINT, &ignore, &old_int);
-  sigaction(SIGQUIT, &ignore, &old_quit);
-  sigaction(SIGTERM, &note, &old_term);
-  sigaction(SIGHUP, &note, &old_hup);
-  std::fflush(nullptr);
-  pid_t pid = fork();
-  if (pid == 0) {
-    signal(SIGINT, SIG_DFL);
-    signal(SIGQUIT, SIG_DFL);
-    execl("/bin/sh", "sh", "-c", command.c_str(), "sh", file.c_str(),
-          static_cast<char*>(nullptr));
-    _exit(127);
-  }
-  int fork_errno = errno;
-  int status = 0;
-  bool forwarded = false;
-  while (pid > 0 && waitpid(pid, &status, 0) < 0) {
-    if (errno != EINTR) break;
-    if (editor_signal != 0 && !forwarded) {
-      kill(pid, editor_signal);
-      forwarded = true;
-    }
-  }
-  sigaction(SIGINT, &old_int, nullptr);
-  sigaction(SIGQUIT, &old_quit, nullptr);
-  sigaction(SIGTERM, &old_term, nullptr);
-  sigaction(SIGHUP, &old_hup, nullptr);
-  if (pid < 0) {
-    return absl::UnavailableError(
-        StrCat("cannot run the editor: ", std::strerror(fork_errno)));
-  }
-  if (editor_signal != 0) {
-    return absl::AbortedError(
-        StrCat("interrupted by signal ", static_cast<int>(editor_signal)));
-  }
-  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return absl::OkStatus();
-  return absl::AbortedError(
-      WIFEXITED(status) ? StrCat("the editor (", editor,
-                                 ") exited with status ", WEXITSTATUS(status))
-                        : StrCat("the editor (", editor,
-                                 ") was killed by signal ", WTERMSIG(status)));
-}
-
-// Writes `text` to a new file `path`, mode 0600, refusing to follow links.
-absl::Status WritePrivateFile(const std::string& path, std::string_view text) {
-  int fd = open(path.c_str(),
-                O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    return absl::UnavailableError(
-        StrCat("cannot create ", path, ": ", std::strerror(errno)));
-  }
-  size_t written = 0;
-  while (written < text.size()) {
-    ssize_t n = write(fd, text.data() + written, text.size() - written);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      absl::Status status = absl::UnavailableError(
-          StrCat("cannot write ", path, ": ", std::strerror(errno)));
-      close(fd);
-      return status;
-    }
-    written += n;
-  }
-  if (close(fd) != 0) {
-    return absl::UnavailableError(
-        StrCat("cannot write ", path, ": ", std::strerror(errno)));
-  }
-  return absl::OkStatus();
-}
-
-// edit and create for one file. A file that exists is decrypted with
-// whichever password opens it and re-encrypted, only if the text changed,
-// under the same password and vault id; a new file is encrypted with the
-// encrypting password (--encrypt-vault-id).
-int EditFile(const Options& options, const std::string& path,
-             const std::vector<VaultSecret>& secrets) {
-  struct stat st;
-  bool exists = stat(path.c_str(), &st) == 0;
-  if (!exists && errno != ENOENT) {
-    return Fail(options, path, absl::UnavailableError(std::strerror(errno)),
-                kExitUsage);
-  }
-  if (exists && options.subcommand == "create") {
-    return Fail(
-        options, path,
-        absl::AlreadyExistsError("exists; use `cairn vault edit` to change it"),
-        kExitFindings);
-  }
-  std::string target = exists ? RealPath(path) : path;
-  std::string existing, plaintext;
-  VaultSecret secret;
-  if (exists) {
-    absl::StatusOr<std::string> text = ReadFile(target);
-    if (!text.ok()) return Fail(options, "", text.status(), kExitUsage);
-    absl::StatusOr<Opened> opened = Open(*text, secrets);
-    if (!opened.ok())
-      return Fail(options, path, opened.status(), kExitFindings);
-    existing = *std::move(text);
-    plaintext = std::move(opened->plaintext);
-    secret = *opened->secret;
-  } else {
-    // Check the directory before the user spends time in the editor.
-    std::string dir = path.substr(0, path.rfind('/') + 1);
-    if (!dir.empty() && !std::filesystem::is_directory(dir)) {
-      return Fail(options, path,
-                  absl::NotFoundError(StrCat("no directory ", dir)),
-                  kExitUsage);
-    }
-    absl::StatusOr<VaultSecret> chosen =
-        EncryptSecret(secrets, options.encrypt_vault_id);
-    if (!chosen.ok()) return Fail(options, "", chosen.status(), kExitUsage);
-    secret = *std::move(chosen);
-  }
-
-  PrivateDir dir;
-  absl::Status status = dir.Create();
-  if (!status.ok()) return Fail(options, "", status, kExitFindings);
-  // Same base name, so that the editor picks the right syntax.
-  std::string temp = StrCat(dir.path(), "/", path.substr(path.rfind('/') + 1));
-  status = WritePrivateFile(temp, plaintext);
-  if (!status.ok()) return Fail(options, "", status, kExitFindings);
-  std::fill(plaintext.begin(), plaintext.end(), '\0');
-  status = RunEditor(temp);
-  if (!status.ok()) {
-    return Fail(
-        options, path,
-        absl::AbortedError(StrCat(Message(status), "; ",
-                                  exists ? "left unchanged" : "not created")),
-        kExitFindings);
-  }
-  absl::StatusOr<std::string> edited = ReadFile(temp);
-  absl::StatusOr<std::string> updated =
-      !edited.ok() ? edited.status()
-      : exists ? vault::ReencryptIfChanged(existing, *edited, secret.password)
-               : vault::Encrypt(*edited, secret.password, secret.label);
-  if (edited.ok()) std::fill(edited->begin(), edited->end(), '\0');
-  if (!updated.ok()) {
-    return Fail(options, path,
-                absl::InvalidArgumentError(
-                    StrCat(Message(updated.status()), "; ",
-                           exists ? "left unchanged" : "not created")),
-                kExitFindings);
-  }
-  if (exists && *updated == existing) return kExitOk;
-  status = exists ? WriteFileAtomically(target, *updated)
-                  : WriteOutput(path, *updated);
-  if (!status.ok()) return Fail(options, "", status, kExitFindings);
-  return kExitOk;
-}
-
-int Edit(const Options& options) {
-  bool create = options.subcommand == "create";
-  if (options.operands.empty() || (create && options.operands.size() != 1)) {
-    PrintError(options, create ? "usage: cairn vault create FILE"
-                               : "usage: cairn vault edit FILE...");
-    return kExitUsage;
-  }
-  bool any_new = false;
-  for (const std::string& path : options.operands) {
-    if (path == "-") {
-      PrintError(options, "cannot edit stdin");
-      return kExitUsage;
-    }
-    struct stat st;
-    if (stat(path.c_str(), &st) != 0) any_new = true;
-  }
-  // A new file gets a new password, so a prompt asks twice.
-  auto secrets = Secrets(options, PasswordSources(options), any_new);
-  if (!secrets) return kExitUsage;
-  int exit_code = kExitOk;
-  for (const std::string& path : options.operands) {
-    exit_code = std::max(exit_code, EditFile(options, path, *secrets));
-  }
-  return exit_code;
-}
-
-// One string to encrypt, where it came from and its variable name.
-struct Plaintext {
-  std::string text;
-  std::string_view from;
-  std::optional<std::string> name;
-};
-
-// ansible-vault encrypt_string's YAML block: `NAME: !vault |` (or just
-// `!vault |`), then the vault text indented by 10 spaces.
-std::string VaultBlock(const std::optional<std::string>& name,
-                       std::string_view vault_text) {
-  std::string out = name.has_value() ? StrCat(*name, ": !vault |") : "!vault |";
-  for (std::string_view line : StrSplit(vault_text, '\n')) {
-    if (!line.empty()) StrAppend(&out, "\n          ", line);
-  }
-  return out;
-}
-
-int EncryptString(const Options& options) {
-  bool read_stdin = options.stdin_name.has_value() ||
-                    (options.operands.empty() && !options.prompt_string);
-  std::vector<std::string> strings;
-  for (const std::string& operand : options.operands) {
-    if (operand == "-") {
-      read_stdin = true;
-    } else {
-      strings.push_back(operand);
-    }
-  }
-  if (options.prompt_string && read_stdin) {
-    PrintError(options, "--prompt cannot be combined with reading stdin");
-    return kExitUsage;
-  }
-  for (const std::string& s : strings) {
-    if (s.empty()) {
-      PrintError(options,
-                 "a STRING on the command line is empty; nothing "
-                 "encrypted");
-      return kExitUsage;
-    }
-  }
-  auto secrets = Secrets(options, PasswordSources(options), true);
-  if (!secrets) return kExitUsage;
-  absl::StatusOr<VaultSecret> secret =
-      EncryptSecret(*secrets, options.encrypt_vault_id);
-  if (!secret.ok()) return Fail(options, "", secret.status(), kExitUsage);
-
-  std::vector<Plaintext> plaintexts;
-  if (options.prompt_string) {
-    absl::StatusOr<std::string> name =
-        ReadFromTerminal("Variable name (enter for no name): ", true);
-    absl::StatusOr<std::string> text =
-        name.ok() ? ReadFromTerminal(options.show_input
-                                         ? "String to encrypt: "
-                                         : "String to encrypt (hidden): ",
-                                     options.show_input)
-                  : name.status();
-    if (!text.ok()) return Fail(options, "", text.status(), kExitUsage);
-    if (text->empty()) {
-      PrintError(options,
-                 "the string from the prompt is empty; nothing "
-                 "encrypted");
-      return kExitUsage;
-    }
-    plaintexts.push_back(
-        {*std::move(text), "the interactive prompt",
-         name->empty() ? std::nullopt : std::optional<std::string>(*name)});
-  }
-  if (read_stdin) {
-    if (isatty(STDIN_FILENO)) {
-      std::fputs(
-          "Reading plaintext input from stdin. (ctrl-d to end input, "
-          "twice if your content does not already have a newline)\n",
-          stderr);
-    }
-    absl::StatusOr<std::string> text = ReadStdin();
-    if (!text.ok()) return Fail(options, "", text.status(), kExitUsage);
-    if (text->empty()) {
-      PrintError(options, "stdin was empty; nothing encrypted");
-      return kExitUsage;
-    }
-    plaintexts.push_back({*std::move(text), "stdin", options.stdin_name});
-  }
-  if (!options.names.empty() && strings.size() > options.names.size()) {
-    std::fprintf(stderr,
-                 "The number of --name options do not match the number of "
-                 "args.\nThe last named variable will be \"%s\". The rest "
-                 "will not have names.\n",
-                 options.names.back().c_str());
-  }
-  for (size_t i = 0; i < strings.size(); ++i) {
-    plaintexts.push_back({strings[i], "the command line args",
-                          i < options.names.size()
-                              ? std::optional(options.names[i])
-                              : std::nullopt});
-  }
-
-  std::vector<std::string> blocks;
-  for (size_t i = 0; i < plaintexts.size(); ++i) {
-    const Plaintext& p = plaintexts[i];
-    absl::StatusOr<std::string> vault_text =
-        vault::Encrypt(p.text, secret->password, secret->label);
-    if (!vault_text.ok()) {
-      return Fail(options, StrCat("string #", i + 1, " from ", p.from),
-                  vault_text.status(), kExitFindings);
-    }
-    if (plaintexts.size() > 1) {
-      std::string note =
-          p.name.has_value()
-              ? StrCat("# The encrypted version of variable (\"", *p.name,
-                       "\", the string #", i + 1, " from ", p.from, ").\n")
-              : StrCat("# The encrypted version of the string #", i + 1,
-                       " from ", p.from, ".\n");
-      std::fputs(note.c_str(), stderr);
-    }
-    blocks.push_back(VaultBlock(p.name, *vault_text));
-  }
-  // ansible-core 2.14 ends without a newline; 2.15 added it (ansible PR
-  // #79017) so that a pasted or appended block stays whole.
-  absl::Status status =
-      WriteOutput(options.output.value_or("-"), StrJoin(blocks, "\n") + "\n");
-  if (!status.ok()) return Fail(options, "", status, kExitFindings);
-  if (isatty(STDOUT_FILENO)) std::fputs("Encryption successful\n", stderr);
-  return kExitOk;
-}
-
-}  // namespace
-
-int Vault(const std::vector<std::string>& args) {
+// Parses the command line and runs the subcommand.
+int Dispatch(const std::vector<std::string>& args) {
   Options options;
   options.subcommand = args.empty() ? "" : args[0];
   if (options.subcommand == "help" || options.subcommand == "--help" ||
@@ -944,6 +391,148 @@ int Vault(const std::vector<std::string>& args) {
   if (sub == "edit" || sub == "create") return Edit(options);
   if (sub == "rekey") return Rekey(options);
   return EncryptString(options);
+}
+
+}  // namespace
+
+// The helpers vault_internal.h declares for every subcommand.
+
+std::string Message(const absl::Status& status) {
+  return std::string(status.message().data(), status.message().size());
+}
+
+void PrintError(const Options& options, std::string_view message) {
+  std::string line =
+      StrCat("cairn vault ", options.subcommand, ": ", message, "\n");
+  std::fwrite(line.data(), 1, line.size(), stderr);
+}
+
+int Fail(const Options& options, std::string_view path,
+         const absl::Status& status, int exit_code) {
+  PrintError(options, path.empty() ? Message(status)
+                                   : StrCat(path, ": ", Message(status)));
+  return exit_code;
+}
+
+std::vector<PasswordSource> PasswordSources(const Options& options) {
+  std::vector<PasswordSource> sources = options.vault_ids;
+  sources.insert(sources.end(), options.password_files.begin(),
+                 options.password_files.end());
+  if (options.ask_vault_pass || sources.empty()) {
+    PasswordSource fallback;
+    fallback.kind = PasswordSource::Kind::kPrompt;
+    fallback.old_style_prompt = true;
+    if (!options.ask_vault_pass && std::getenv("CAIRN_VAULT_PASSWORD")) {
+      fallback.kind = PasswordSource::Kind::kEnv;
+    }
+    sources.push_back(fallback);
+  }
+  return sources;
+}
+
+absl::StatusOr<VaultSecret> EncryptSecret(
+    const std::vector<VaultSecret>& secrets, const std::string& wanted) {
+  std::vector<std::string> labels;
+  for (const VaultSecret& secret : secrets) labels.push_back(secret.label);
+  if (wanted.empty()) {
+    if (secrets.size() == 1) return secrets[0];
+    return absl::InvalidArgumentError(
+        StrCat("the vault ids ", StrJoin(labels, ", "),
+               " can all encrypt: choose one with --encrypt-vault-id"));
+  }
+  for (const VaultSecret& secret : secrets) {
+    if (secret.label == wanted) return secret;
+  }
+  if (secrets.size() == 1 && secrets[0].label == kDefaultVaultId) {
+    return VaultSecret{wanted, secrets[0].password};
+  }
+  return absl::InvalidArgumentError(
+      StrCat("--encrypt-vault-id ", wanted,
+             " matches none of the vault ids given: ", StrJoin(labels, ", ")));
+}
+
+absl::StatusOr<Opened> Open(std::string_view text,
+                            const std::vector<VaultSecret>& secrets) {
+  if (!vault::IsVaultText(text)) {
+    return absl::InvalidArgumentError(
+        "not vault-encrypted (no $ANSIBLE_VAULT header)");
+  }
+  std::string_view id = HeaderVaultId(text);
+  std::vector<const VaultSecret*> order;
+  for (const VaultSecret& s : secrets) {
+    if (!id.empty() && s.label == id) order.push_back(&s);
+  }
+  for (const VaultSecret& s : secrets) {
+    if (id.empty() || s.label != id) order.push_back(&s);
+  }
+  std::vector<std::string> tried;
+  for (const VaultSecret* secret : order) {
+    absl::StatusOr<std::string> plaintext =
+        vault::Decrypt(text, secret->password);
+    if (plaintext.ok()) return Opened{*std::move(plaintext), secret};
+    if (!absl::IsPermissionDenied(plaintext.status())) {
+      return plaintext.status();
+    }
+    if (std::find(tried.begin(), tried.end(), secret->label) == tried.end()) {
+      tried.push_back(secret->label);
+    }
+  }
+  std::string detail = order.size() == 1
+                           ? StrCat("vault id ", tried[0])
+                           : StrCat(order.size(), " passwords, vault ids ",
+                                    StrJoin(tried, ", "));
+  return absl::PermissionDeniedError(StrCat(
+      "HMAC mismatch: wrong password or corrupted file (tried ", detail, ")"));
+}
+
+absl::StatusOr<std::string> ReadStdin() {
+  std::string text;
+  char buf[65536];
+  for (;;) {
+    ssize_t n = read(STDIN_FILENO, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      return absl::UnavailableError(
+          StrCat("cannot read stdin: ", std::strerror(errno)));
+    }
+    if (n == 0) return text;
+    text.append(buf, n);
+  }
+}
+
+std::string RealPath(const std::string& path) {
+  char resolved[PATH_MAX];
+  if (realpath(path.c_str(), resolved) == nullptr) return path;
+  return resolved;
+}
+
+absl::Status WriteOutput(const std::string& path, std::string_view data) {
+  if (path == "-") return WriteStdout(data);
+  std::string target = RealPath(path);
+  int fd = open(target.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  bool created = fd >= 0;
+  if (created) close(fd);
+  absl::Status status = WriteFileAtomically(target, data);
+  if (!status.ok() && created) unlink(target.c_str());
+  return status;
+}
+
+std::optional<std::vector<VaultSecret>> Secrets(
+    const Options& options, const std::vector<PasswordSource>& sources,
+    bool confirm) {
+  absl::StatusOr<std::vector<VaultSecret>> secrets =
+      LoadSecrets(sources, confirm);
+  if (!secrets.ok()) {
+    Fail(options, "", secrets.status(), kExitUsage);
+    return std::nullopt;
+  }
+  return *std::move(secrets);
+}
+
+}  // namespace vault_internal
+
+int Vault(const std::vector<std::string>& args) {
+  return vault_internal::Dispatch(args);
 }
 
 }  // namespace cairn::cli
