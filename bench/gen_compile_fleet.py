@@ -1,9 +1,13 @@
 #!/usr/bin/env python3
 """Writes a fleet for the compile benchmark: HOSTS hosts of about 100
-resources each, through roles, loops and interpolation (deterministic).
+resources each, through roles, loops, interpolation and templates
+(deterministic). Writes DIR/fleet.cairn and the templates it renders,
+DIR/templates/site.conf.j2 and DIR/templates/motd.j2.
 
-    gen_compile_fleet.py --hosts 1000 -o fleet.cairn
+    gen_compile_fleet.py --hosts 1000 -o DIR
 """
+
+import os
 
 import argparse
 import sys
@@ -42,14 +46,15 @@ role web(domains: list, port: int = 443) {
   directory "/srv/www" { mode = "0755", owner = "www-data" }
   for d in domains {
     file "/etc/nginx/sites-enabled/${d}" {
-      content = """
-        server {
-          listen ${port} ssl;
-          server_name ${d};
-          root /srv/www/${d};
-          access_log /var/log/nginx/${d}.access.log;
-        }
-        """
+      content = template("templates/site.conf.j2", {
+        domain: d,
+        port: port,
+        php: port == 443,
+        locations: [
+          { path: "/", try: "$uri $uri/ =404" },
+          { path: "/static/", try: "$uri =404" },
+        ],
+      })
       mode   = "0644"
       notify = service.nginx.reload
     }
@@ -57,8 +62,11 @@ role web(domains: list, port: int = 443) {
   }
 }
 
-# Backups and kernel settings: 2 + 3 resources.
-role ops(hour: int) {
+# Backups, kernel settings and a message of the day: 2 + 3 + 1 resources.
+role ops(hour: int, name: string) {
+  file "/etc/motd" {
+    content = template("templates/motd.j2", { name: name, admins: admins, env: env })
+  }
   timer "borgmatic" {
     on_calendar = "*-*-* 0${hour}:00:00"
     command     = "/usr/bin/borgmatic"
@@ -71,13 +79,45 @@ role ops(hour: int) {
 }
 '''
 
+TEMPLATES = {
+    "site.conf.j2": """# {{ ansible_managed | default('Managed by cairn') }}
+server {
+    listen {{ port }} ssl http2;
+    listen [::]:{{ port }} ssl http2;
+    server_name {{ domain }} www.{{ domain }};
+    root /srv/www/{{ domain }};
+    access_log /var/log/nginx/{{ domain | replace('.', '_') }}.access.log;
+{% for l in locations %}
+
+    location {{ l.path }} {
+        try_files {{ l.try }};{% if loop.last %} # last{% endif %}
+
+    }
+{% endfor %}
+{% if php %}
+
+    location ~ \\.php$ {
+        include snippets/fastcgi-php.conf;
+        fastcgi_pass unix:/run/php/php8.2-fpm.sock;
+    }
+{% endif %}
+}
+""",
+    "motd.j2": """{{ name | upper }} ({{ env }})
+Administrators: {{ admins | length }}
+{% for a in admins %}
+  {{ loop.index }}. {{ a.name }}
+{% endfor %}
+""",
+}
+
 HOST = '''
 host "%(name)s" {
   address = "10.%(a)d.%(b)d.%(c)d"
   tags    = ["web", env]
   use base()
   use web(domains = sites)
-  use ops(hour = %(hour)d)
+  use ops(hour = %(hour)d, name = "%(name)s")
 }
 '''
 
@@ -85,12 +125,14 @@ host "%(name)s" {
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--hosts", type=int, default=1000)
-    parser.add_argument("-o", "--output")
+    parser.add_argument("-o", "--output", required=True,
+                        help="directory to write the fleet into")
     args = parser.parse_args()
     admins = ",\n".join(
         '  { name: "admin%d", key: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI%032d admin%d" }'
         % (i, i, i) for i in range(20))
-    # 20 users + 3 + (3 + 2 * 35) + 5 = 101 resources per host.
+    # 20 users + 3 + (3 + 2 * 35) + 6 = 102 resources per host, 36 of them
+    # rendered from templates.
     out = [HEADER % {"admins": admins,
                      "site_numbers": ", ".join(str(i) for i in range(35))}]
     for i in range(args.hosts):
@@ -98,11 +140,12 @@ def main() -> int:
                            "b": i // 256 % 256, "c": i % 256,
                            "hour": i % 7 + 1})
     text = "".join(out)
-    if args.output:
-        with open(args.output, "w") as f:
-            f.write(text)
-    else:
-        sys.stdout.write(text)
+    os.makedirs(os.path.join(args.output, "templates"), exist_ok=True)
+    with open(os.path.join(args.output, "fleet.cairn"), "w") as f:
+        f.write(text)
+    for name, body in TEMPLATES.items():
+        with open(os.path.join(args.output, "templates", name), "w") as f:
+            f.write(body)
     return 0
 
 
