@@ -1,0 +1,93 @@
+#ifndef CAIRN_AGENT_HOST_HOST_H_
+#define CAIRN_AGENT_HOST_HOST_H_
+
+// Everything the agent does to a machine goes through Host: files, users'
+// databases, commands. Providers are written against it; LocalHost is the
+// real machine, FakeHost (fake_host.h) an in-memory one for fast unit
+// tests.
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+
+namespace cairn::agent {
+
+// What lstat says of a path.
+struct FileInfo {
+  enum class Type { kMissing, kFile, kDirectory, kSymlink, kOther };
+  Type type = Type::kMissing;
+  // Permission bits (07777).
+  uint32_t mode = 0;
+  uid_t uid = 0;
+  gid_t gid = 0;
+  int64_t size = 0;
+  bool exists() const { return type != Type::kMissing; }
+};
+
+// How a command ended.
+struct CommandResult {
+  // The exit status; 128 + N when killed by signal N.
+  int exit_code = 0;
+  std::string out;
+  std::string err;
+};
+
+class Host {
+ public:
+  virtual ~Host() = default;
+
+  // lstat(2): a missing path is a FileInfo of type kMissing, not an error.
+  virtual absl::StatusOr<FileInfo> Stat(const std::string& path) = 0;
+  virtual absl::StatusOr<std::string> ReadFile(const std::string& path) = 0;
+  virtual absl::StatusOr<std::string> ReadLink(const std::string& path) = 0;
+  // Names in a directory, sorted, without . and ..
+  virtual absl::StatusOr<std::vector<std::string>> ListDirectory(
+      const std::string& path) = 0;
+
+  // Replaces `path` atomically with a file of `content`, `mode`, `uid` and
+  // `gid`: a temporary file in the same directory, written, fsynced, given
+  // its owner and mode, renamed over `path`, and the directory fsynced.
+  // Readers see the old file or the new one, never a part.
+  virtual absl::Status WriteFile(const std::string& path,
+                                 std::string_view content, uint32_t mode,
+                                 uid_t uid, gid_t gid) = 0;
+  // Creates one directory (the parent must exist).
+  virtual absl::Status MakeDirectory(const std::string& path, uint32_t mode,
+                                     uid_t uid, gid_t gid) = 0;
+  // Ownership and mode of an existing path (not following a symlink).
+  virtual absl::Status SetOwner(const std::string& path, uid_t uid,
+                                gid_t gid) = 0;
+  virtual absl::Status SetMode(const std::string& path, uint32_t mode) = 0;
+  // Makes `path` a symlink to `target`, atomically replacing what is there
+  // (a file or a link; not a directory).
+  virtual absl::Status MakeSymlink(const std::string& target,
+                                   const std::string& path) = 0;
+  // Removes a file, a symlink or an empty directory.
+  virtual absl::Status Remove(const std::string& path) = 0;
+  // Removes a directory and everything in it.
+  virtual absl::Status RemoveTree(const std::string& path) = 0;
+  virtual absl::Status Rename(const std::string& from,
+                              const std::string& to) = 0;
+
+  // Runs `argv` (argv[0] is looked up in PATH) with `input` on stdin and
+  // waits at most `timeout`, after which it is killed and the status says
+  // so. A command that runs and fails is not an error: see exit_code.
+  virtual absl::StatusOr<CommandResult> Run(
+      const std::vector<std::string>& argv, std::string_view input = "",
+      absl::Duration timeout = absl::Minutes(5)) = 0;
+};
+
+// The machine the agent runs on.
+std::unique_ptr<Host> MakeLocalHost();
+
+}  // namespace cairn::agent
+
+#endif  // CAIRN_AGENT_HOST_HOST_H_

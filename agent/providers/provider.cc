@@ -1,0 +1,78 @@
+#include "agent/providers/provider.h"
+
+#include <algorithm>
+#include <map>
+
+#include "base/strings.h"
+#include "compiler/vault/vault.h"
+
+namespace cairn::agent {
+namespace {
+
+std::map<std::string, const Provider*, std::less<>>& Registry() {
+  static auto* registry =
+      new std::map<std::string, const Provider*, std::less<>>;
+  return *registry;
+}
+
+}  // namespace
+
+namespace internal {
+bool RegisterProvider(const Provider* provider) {
+  Registry()[std::string(provider->kind())] = provider;
+  return true;
+}
+}  // namespace internal
+
+absl::Status Provider::Notify(const v1::Resource& resource,
+                              std::string_view action, ProviderContext&) const {
+  return absl::InvalidArgumentError(StrCat(resource.kind(), " ", resource.id(),
+                                           " has no action '", action, "'"));
+}
+
+absl::Status Provider::ApplyBatch(
+    const std::vector<const v1::Resource*>& resources,
+    const std::vector<v1::ResourceDiff>& diffs,
+    ProviderContext& context) const {
+  for (size_t i = 0; i < resources.size(); ++i) {
+    absl::Status status = Apply(*resources[i], diffs[i], context);
+    if (!status.ok()) return status;
+  }
+  return absl::OkStatus();
+}
+
+const Provider* FindProvider(std::string_view kind) {
+  auto it = Registry().find(kind);
+  return it == Registry().end() ? nullptr : it->second;
+}
+
+std::vector<const Provider*> AllProviders() {
+  std::vector<const Provider*> out;
+  for (const auto& [kind, provider] : Registry()) out.push_back(provider);
+  return out;
+}
+
+bool IsSecretField(const v1::Resource& resource, std::string_view field) {
+  return std::find(resource.secret_fields().begin(),
+                   resource.secret_fields().end(),
+                   field) != resource.secret_fields().end();
+}
+
+void AddChange(const v1::Resource& resource, std::string_view field,
+               std::string current, std::string desired,
+               const ProviderContext& context, v1::ResourceDiff& diff) {
+  v1::FieldChange* change = diff.add_changes();
+  change->set_field(std::string(field));
+  if (IsSecretField(resource, field)) {
+    auto fingerprint = [&](const std::string& value) {
+      return StrCat(
+          "(secret:", vault::Fingerprint(value, context.fingerprint_key), ")");
+    };
+    current = fingerprint(current);
+    desired = fingerprint(desired);
+  }
+  change->set_current(std::move(current));
+  change->set_desired(std::move(desired));
+}
+
+}  // namespace cairn::agent

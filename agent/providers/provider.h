@@ -1,0 +1,97 @@
+#ifndef CAIRN_AGENT_PROVIDERS_PROVIDER_H_
+#define CAIRN_AGENT_PROVIDERS_PROVIDER_H_
+
+// A provider converges one resource kind. Check reads the host and says how
+// it differs from the resource's spec, with no side effect at all; Apply
+// makes it so. After a successful Apply, Check returns ACTION_NONE: every
+// provider's tests assert it.
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "agent/host/host.h"
+#include "proto/cairn/v1/agent.pb.h"
+#include "proto/cairn/v1/catalog.pb.h"
+
+namespace cairn::agent {
+
+// What a provider needs besides the host.
+struct ProviderContext {
+  Host* host = nullptr;
+  // Key for fingerprints of secret values in diffs (vault::Fingerprint).
+  std::string fingerprint_key;
+  // Where files replaced or removed are kept, e.g. /var/lib/cairn/backup.
+  std::string backup_dir = "/var/lib/cairn/backup";
+};
+
+class Provider {
+ public:
+  virtual ~Provider() = default;
+
+  // The resource kind, as in Resource.kind: "file".
+  virtual std::string_view kind() const = 0;
+
+  // How the host differs from `resource`. Must not change anything.
+  // Secret fields (resource.secret_fields) appear only as fingerprints.
+  virtual absl::StatusOr<v1::ResourceDiff> Check(
+      const v1::Resource& resource, ProviderContext& context) const = 0;
+
+  // Brings the host to `resource`'s state; `diff` is what Check returned
+  // just before. Never leaves a half-written file or database behind.
+  virtual absl::Status Apply(const v1::Resource& resource,
+                             const v1::ResourceDiff& diff,
+                             ProviderContext& context) const = 0;
+
+  // Runs a notification (notify = service.nginx.reload): "reload",
+  // "restart". Kinds without actions return InvalidArgument.
+  virtual absl::Status Notify(const v1::Resource& resource,
+                              std::string_view action,
+                              ProviderContext& context) const;
+
+  // Kinds that converge many resources at once (packages: one apt
+  // transaction for all) return true and implement ApplyBatch; the engine
+  // then calls ApplyBatch once with every resource of the kind that needs a
+  // change, in catalog order, instead of Apply for each.
+  virtual bool batches() const { return false; }
+  virtual absl::Status ApplyBatch(
+      const std::vector<const v1::Resource*>& resources,
+      const std::vector<v1::ResourceDiff>& diffs,
+      ProviderContext& context) const;
+
+  // Whether Apply may cut the controller off and must be confirmed (the
+  // firewall): the engine then keeps the previous state to restore.
+  virtual bool NeedsConfirm() const { return false; }
+};
+
+// The provider for `kind`, or nullptr. Providers are stateless and live
+// for the whole process.
+const Provider* FindProvider(std::string_view kind);
+
+// Every provider, for listing.
+std::vector<const Provider*> AllProviders();
+
+namespace internal {
+bool RegisterProvider(const Provider* provider);
+}  // namespace internal
+
+// Registers a provider class at start-up, in its .cc file:
+//   CAIRN_REGISTER_PROVIDER(FileProvider);
+// The providers library is alwayslink, so registrations are never dropped.
+#define CAIRN_REGISTER_PROVIDER(Class)                          \
+  static const bool cairn_registered_##Class [[maybe_unused]] = \
+      ::cairn::agent::internal::RegisterProvider(new Class())
+
+// Helpers for diffs.
+// A change of one field; values of secret fields become fingerprints.
+void AddChange(const v1::Resource& resource, std::string_view field,
+               std::string current, std::string desired,
+               const ProviderContext& context, v1::ResourceDiff& diff);
+// Whether `field` of `resource` holds a secret.
+bool IsSecretField(const v1::Resource& resource, std::string_view field);
+
+}  // namespace cairn::agent
+
+#endif  // CAIRN_AGENT_PROVIDERS_PROVIDER_H_
