@@ -64,6 +64,17 @@ class FakeHost : public Host {
     FileInfo info;
     std::string content;  // File content or symlink target.
   };
+  // Helpers of fake_host.cc: path walking like the kernel's, and set-up.
+  absl::StatusOr<std::string> Resolve(const std::string& path, bool follow_last,
+                                      std::string_view op) const;
+  Node* Find(const std::string& resolved);
+  absl::Status CheckParent(const std::string& resolved, std::string_view op,
+                           const std::string& path);
+  bool HasChildren(const std::string& dir) const;
+  void RemoveSubtree(const std::string& resolved);
+  void PutParents(const std::string& path);
+  std::string PutPath(const std::string& path);
+
   // Normalized absolute path -> node. Parents always exist.
   std::map<std::string, Node> nodes_;
   std::map<std::string, CommandHandler> handlers_;
