@@ -59,6 +59,11 @@ class Host {
   virtual absl::Status WriteFile(const std::string& path,
                                  std::string_view content, uint32_t mode,
                                  uid_t uid, gid_t gid) = 0;
+  // Appends `data` to the file at `path` (created 0600 if missing) and
+  // makes it durable (fdatasync) before returning. For journals. The
+  // default reads and rewrites the file atomically; LocalHost appends.
+  virtual absl::Status AppendFile(const std::string& path,
+                                  std::string_view data);
   // Creates one directory (the parent must exist).
   virtual absl::Status MakeDirectory(const std::string& path, uint32_t mode,
                                      uid_t uid, gid_t gid) = 0;

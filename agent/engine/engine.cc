@@ -1,0 +1,326 @@
+#include "agent/engine/engine.h"
+
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <map>
+#include <queue>
+
+#include "agent/engine/journal.h"
+#include "agent/providers/provider.h"
+#include "base/strings.h"
+#include "openssl/sha.h"
+
+namespace cairn::agent {
+namespace {
+
+using Key = std::pair<std::string, std::string>;
+
+Key KeyOf(const v1::ResourceRef& ref) { return {ref.kind(), ref.id()}; }
+
+v1::ResourceRef RefOf(const v1::Resource& r) {
+  v1::ResourceRef ref;
+  ref.set_kind(r.kind());
+  ref.set_id(r.id());
+  return ref;
+}
+
+std::string Sha256Hex(const std::string& bytes) {
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(),
+         digest);
+  static const char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : digest) {
+    out += kHex[c >> 4];
+    out += kHex[c & 15];
+  }
+  return out;
+}
+
+int64_t MicrosSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::steady_clock::now() - start)
+      .count();
+}
+
+// One line per event on stderr (the journal under systemd). Diffs are not
+// logged: they may hold fingerprints but nothing else is needed here.
+void Log(const v1::ApplyEvent& e) {
+  const char* outcome = "?";
+  switch (e.outcome()) {
+    case v1::ApplyEvent::OUTCOME_UNCHANGED:
+      outcome = "unchanged";
+      break;
+    case v1::ApplyEvent::OUTCOME_CHANGED:
+      outcome = "changed";
+      break;
+    case v1::ApplyEvent::OUTCOME_FAILED:
+      outcome = "failed";
+      break;
+    case v1::ApplyEvent::OUTCOME_SKIPPED:
+      outcome = "skipped";
+      break;
+    case v1::ApplyEvent::OUTCOME_NOTIFIED:
+      outcome = "notified";
+      break;
+    default:
+      break;
+  }
+  std::string line =
+      StrCat("cairn-agent: ", e.resource().kind(), " ", e.resource().id(), ": ",
+             outcome, e.action().empty() ? "" : " ", e.action(), " (",
+             e.duration_micros(), " us)", e.error().empty() ? "" : ": ",
+             e.error(), "\n");
+  std::fputs(line.c_str(), stderr);
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<int>> ApplyOrder(const v1::Catalog& catalog) {
+  int n = catalog.resources_size();
+  std::map<Key, int> index;
+  for (int i = 0; i < n; ++i) index[KeyOf(RefOf(catalog.resources(i)))] = i;
+  std::vector<std::vector<int>> after(n);
+  std::vector<int> waiting(n, 0);
+  auto edge = [&](int first, int then) {
+    after[first].push_back(then);
+    ++waiting[then];
+  };
+  for (int i = 0; i < n; ++i) {
+    const v1::Resource& r = catalog.resources(i);
+    for (const v1::ResourceRef& dep : r.depends_on()) {
+      if (auto it = index.find(KeyOf(dep)); it != index.end()) {
+        edge(it->second, i);
+      }
+    }
+    for (const v1::Notify& nt : r.notify()) {
+      if (auto it = index.find(KeyOf(nt.target())); it != index.end()) {
+        edge(i, it->second);
+      }
+    }
+  }
+  // Kahn's algorithm, smallest index first so ties keep catalog order.
+  std::priority_queue<int, std::vector<int>, std::greater<int>> ready;
+  for (int i = 0; i < n; ++i) {
+    if (waiting[i] == 0) ready.push(i);
+  }
+  std::vector<int> order;
+  while (!ready.empty()) {
+    int i = ready.top();
+    ready.pop();
+    order.push_back(i);
+    for (int j : after[i]) {
+      if (--waiting[j] == 0) ready.push(j);
+    }
+  }
+  if (static_cast<int>(order.size()) != n) {
+    for (int i = 0; i < n; ++i) {
+      if (waiting[i] > 0) {
+        return absl::InvalidArgumentError(
+            StrCat("dependency cycle through ", catalog.resources(i).kind(),
+                   " ", catalog.resources(i).id()));
+      }
+    }
+  }
+  return order;
+}
+
+Engine::Engine(Host& host, EngineOptions options)
+    : host_(host), options_(std::move(options)) {}
+
+absl::Status Engine::Recover() {
+  Journal journal(host_, StrCat(options_.state_dir, "/journal"));
+  absl::StatusOr<Journal::Recovered> recovered = journal.Read();
+  if (!recovered.ok()) return recovered.status();
+  std::lock_guard<std::mutex> lock(status_mutex_);
+  for (const v1::ResourceRef& ref : recovered->interrupted) {
+    *status_.add_interrupted() = ref;
+    std::fputs(StrCat("cairn-agent: interrupted by a crash: ", ref.kind(), " ",
+                      ref.id(), "\n")
+                   .c_str(),
+               stderr);
+  }
+  for (const v1::Notify& n : recovered->owed) {
+    *status_.add_pending_notifications() = n;
+  }
+  return absl::OkStatus();
+}
+
+v1::CheckResponse Engine::Check(const v1::Catalog& catalog,
+                                const std::string& fingerprint_key) {
+  v1::CheckResponse out;
+  ProviderContext context;
+  context.host = &host_;
+  context.fingerprint_key = fingerprint_key;
+  context.backup_dir = StrCat(options_.state_dir, "/backup");
+  for (const v1::Resource& r : catalog.resources()) {
+    const Provider* provider = FindProvider(r.kind());
+    absl::StatusOr<v1::ResourceDiff> diff =
+        provider == nullptr ? absl::UnimplementedError(StrCat(
+                                  "this agent has no provider for ", r.kind()))
+                            : provider->Check(r, context);
+    if (!diff.ok()) {
+      v1::ApplyEvent* e = out.add_errors();
+      *e->mutable_resource() = RefOf(r);
+      e->set_outcome(v1::ApplyEvent::OUTCOME_FAILED);
+      e->set_error(std::string(diff.status().message()));
+      continue;
+    }
+    *diff->mutable_resource() = RefOf(r);
+    *out.add_diffs() = *std::move(diff);
+  }
+  return out;
+}
+
+absl::Status Engine::Apply(
+    const v1::Catalog& catalog, const std::string& fingerprint_key,
+    const std::function<void(const v1::ApplyEvent&)>& on_event) {
+  std::unique_lock<std::mutex> busy(apply_mutex_, std::try_to_lock);
+  if (!busy.owns_lock()) {
+    return absl::FailedPreconditionError(
+        "busy: another apply is running on this host");
+  }
+  absl::StatusOr<std::vector<int>> order = ApplyOrder(catalog);
+  if (!order.ok()) return order.status();
+
+  Journal journal(host_, StrCat(options_.state_dir, "/journal"));
+  absl::StatusOr<Journal::Recovered> recovered = journal.Read();
+  if (!recovered.ok()) return recovered.status();
+  ProviderContext context;
+  context.host = &host_;
+  context.fingerprint_key = fingerprint_key;
+  context.backup_dir = StrCat(options_.state_dir, "/backup");
+
+  auto emit = [&](v1::ApplyEvent e) {
+    Log(e);
+    on_event(e);
+  };
+  std::map<Key, int> index;
+  for (int i = 0; i < catalog.resources_size(); ++i) {
+    index[KeyOf(RefOf(catalog.resources(i)))] = i;
+  }
+  // Notifications owed, from an earlier run first, in the order owed.
+  std::vector<v1::Notify> owed = recovered->owed;
+  auto owe = [&](const v1::Notify& n) -> absl::Status {
+    for (const v1::Notify& o : owed) {
+      if (KeyOf(o.target()) == KeyOf(n.target()) && o.action() == n.action())
+        return absl::OkStatus();
+    }
+    owed.push_back(n);
+    return journal.Owe(n);
+  };
+
+  std::vector<bool> failed(catalog.resources_size(), false);
+  bool all_ok = true;
+  for (int i : *order) {
+    const v1::Resource& r = catalog.resources(i);
+    auto start = std::chrono::steady_clock::now();
+    v1::ApplyEvent event;
+    *event.mutable_resource() = RefOf(r);
+    // Skipped when something it depends on failed.
+    bool blocked = false;
+    for (const v1::ResourceRef& dep : r.depends_on()) {
+      auto it = index.find(KeyOf(dep));
+      if (it != index.end() && failed[it->second]) blocked = true;
+    }
+    if (blocked) {
+      failed[i] = true;
+      all_ok = false;
+      event.set_outcome(v1::ApplyEvent::OUTCOME_SKIPPED);
+      event.set_error("not attempted: something it depends on failed");
+      emit(event);
+      continue;
+    }
+    const Provider* provider = FindProvider(r.kind());
+    if (provider == nullptr) {
+      failed[i] = true;
+      all_ok = false;
+      event.set_outcome(v1::ApplyEvent::OUTCOME_FAILED);
+      event.set_error(StrCat("this agent has no provider for ", r.kind()));
+      emit(event);
+      continue;
+    }
+    absl::StatusOr<v1::ResourceDiff> diff = provider->Check(r, context);
+    absl::Status status = diff.status();
+    if (status.ok()) {
+      *diff->mutable_resource() = RefOf(r);
+      *event.mutable_diff() = *diff;
+      if (diff->action() == v1::ResourceDiff::ACTION_NONE) {
+        event.set_outcome(v1::ApplyEvent::OUTCOME_UNCHANGED);
+        event.set_duration_micros(MicrosSince(start));
+        emit(event);
+        continue;
+      }
+      // Owed before the change: a crash after it still restarts.
+      for (const v1::Notify& n : r.notify()) {
+        if (status.ok()) status = owe(n);
+      }
+      if (status.ok()) status = journal.Begin(RefOf(r));
+      if (status.ok()) status = provider->Apply(r, *diff, context);
+      absl::Status done = journal.Done(RefOf(r));
+      if (status.ok()) status = done;
+    }
+    event.set_duration_micros(MicrosSince(start));
+    if (!status.ok()) {
+      failed[i] = true;
+      all_ok = false;
+      event.set_outcome(v1::ApplyEvent::OUTCOME_FAILED);
+      event.set_error(std::string(status.message()));
+    } else {
+      event.set_outcome(v1::ApplyEvent::OUTCOME_CHANGED);
+      event.set_needs_confirm(provider->NeedsConfirm());
+    }
+    emit(event);
+  }
+
+  // Notifications, once each, for targets that exist and did not fail.
+  std::vector<v1::Notify> still_owed;
+  for (const v1::Notify& n : owed) {
+    auto start = std::chrono::steady_clock::now();
+    v1::ApplyEvent event;
+    *event.mutable_resource() = n.target();
+    event.set_action(n.action());
+    auto it = index.find(KeyOf(n.target()));
+    absl::Status status;
+    if (it == index.end()) {
+      // The target left the catalog: nothing to notify any more.
+      status = journal.Paid(n);
+      continue;
+    }
+    if (failed[it->second]) {
+      still_owed.push_back(n);
+      continue;
+    }
+    const v1::Resource& target = catalog.resources(it->second);
+    status = FindProvider(target.kind())->Notify(target, n.action(), context);
+    event.set_duration_micros(MicrosSince(start));
+    if (status.ok()) {
+      status = journal.Paid(n);
+      event.set_outcome(v1::ApplyEvent::OUTCOME_NOTIFIED);
+    } else {
+      still_owed.push_back(n);
+      all_ok = false;
+      event.set_outcome(v1::ApplyEvent::OUTCOME_FAILED);
+      event.set_error(std::string(status.message()));
+    }
+    emit(event);
+  }
+  absl::Status reset = journal.Reset(still_owed);
+
+  std::lock_guard<std::mutex> lock(status_mutex_);
+  status_.Clear();
+  status_.set_catalog_digest(Sha256Hex(catalog.SerializeAsString()));
+  status_.set_applied_at(static_cast<int64_t>(std::time(nullptr)));
+  status_.set_success(all_ok);
+  for (const v1::Notify& n : still_owed)
+    *status_.add_pending_notifications() = n;
+  return reset;
+}
+
+v1::StatusResponse Engine::Status() {
+  std::lock_guard<std::mutex> lock(status_mutex_);
+  return status_;
+}
+
+}  // namespace cairn::agent

@@ -1,0 +1,306 @@
+#include "agent/engine/engine.h"
+
+#include <atomic>
+#include <thread>
+
+#include "agent/engine/journal.h"
+#include "agent/host/fake_host.h"
+#include "agent/providers/provider.h"
+#include "gtest/gtest.h"
+#include "proto/cairn/v1/resources.pb.h"
+
+namespace cairn::agent {
+namespace {
+
+// Test kinds, registered like real providers: "tfile" converges a File's
+// content on the host; "tsvc" records notifications; "tfail" always fails.
+std::vector<std::string>& Notified() {
+  static auto* v = new std::vector<std::string>;
+  return *v;
+}
+std::atomic<bool> block_apply{false};
+std::atomic<bool> in_apply{false};
+
+class TestFile : public Provider {
+ public:
+  std::string_view kind() const override { return "tfile"; }
+  absl::StatusOr<v1::ResourceDiff> Check(
+      const v1::Resource& r, ProviderContext& context) const override {
+    v1::File spec;
+    r.spec().UnpackTo(&spec);
+    v1::ResourceDiff diff;
+    absl::StatusOr<std::string> now = context.host->ReadFile(spec.path());
+    if (!now.ok()) {
+      diff.set_action(v1::ResourceDiff::ACTION_CREATE);
+    } else if (*now != spec.content()) {
+      diff.set_action(v1::ResourceDiff::ACTION_UPDATE);
+      AddChange(r, "content", *now, spec.content(), context, diff);
+    } else {
+      diff.set_action(v1::ResourceDiff::ACTION_NONE);
+    }
+    return diff;
+  }
+  absl::Status Apply(const v1::Resource& r, const v1::ResourceDiff&,
+                     ProviderContext& context) const override {
+    in_apply = true;
+    while (block_apply) std::this_thread::yield();
+    in_apply = false;
+    v1::File spec;
+    r.spec().UnpackTo(&spec);
+    return context.host->WriteFile(spec.path(), spec.content(), 0644, 0, 0);
+  }
+};
+CAIRN_REGISTER_PROVIDER(TestFile);
+
+class TestService : public Provider {
+ public:
+  std::string_view kind() const override { return "tsvc"; }
+  absl::StatusOr<v1::ResourceDiff> Check(const v1::Resource&,
+                                         ProviderContext&) const override {
+    v1::ResourceDiff diff;
+    diff.set_action(v1::ResourceDiff::ACTION_NONE);
+    return diff;
+  }
+  absl::Status Apply(const v1::Resource&, const v1::ResourceDiff&,
+                     ProviderContext&) const override {
+    return absl::OkStatus();
+  }
+  absl::Status Notify(const v1::Resource& r, std::string_view action,
+                      ProviderContext&) const override {
+    Notified().push_back(r.id() + ":" + std::string(action));
+    return absl::OkStatus();
+  }
+};
+CAIRN_REGISTER_PROVIDER(TestService);
+
+class TestFail : public Provider {
+ public:
+  std::string_view kind() const override { return "tfail"; }
+  absl::StatusOr<v1::ResourceDiff> Check(const v1::Resource&,
+                                         ProviderContext&) const override {
+    v1::ResourceDiff diff;
+    diff.set_action(v1::ResourceDiff::ACTION_CREATE);
+    return diff;
+  }
+  absl::Status Apply(const v1::Resource&, const v1::ResourceDiff&,
+                     ProviderContext&) const override {
+    return absl::InternalError("disk on fire");
+  }
+};
+CAIRN_REGISTER_PROVIDER(TestFail);
+
+v1::Resource File(const std::string& path, const std::string& content) {
+  v1::Resource r;
+  r.set_kind("tfile");
+  r.set_id(path);
+  v1::File spec;
+  spec.set_path(path);
+  spec.set_content(content);
+  r.mutable_spec()->PackFrom(spec);
+  return r;
+}
+
+v1::Resource Simple(const std::string& kind, const std::string& id) {
+  v1::Resource r;
+  r.set_kind(kind);
+  r.set_id(id);
+  return r;
+}
+
+void Notifies(v1::Resource& r, const std::string& service,
+              const std::string& action) {
+  v1::Notify* n = r.add_notify();
+  n->mutable_target()->set_kind("tsvc");
+  n->mutable_target()->set_id(service);
+  n->set_action(action);
+}
+
+void DependsOn(v1::Resource& r, const std::string& kind,
+               const std::string& id) {
+  v1::ResourceRef* ref = r.add_depends_on();
+  ref->set_kind(kind);
+  ref->set_id(id);
+}
+
+struct Outcome {
+  absl::Status status;
+  std::vector<v1::ApplyEvent> events;
+  int Count(v1::ApplyEvent::Outcome o) const {
+    int n = 0;
+    for (const auto& e : events) n += e.outcome() == o;
+    return n;
+  }
+};
+
+Outcome ApplyAll(Engine& engine, const v1::Catalog& catalog) {
+  Outcome run;
+  run.status = engine.Apply(catalog, "key", [&](const v1::ApplyEvent& e) {
+    run.events.push_back(e);
+  });
+  return run;
+}
+
+class EngineTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    Notified().clear();
+    host.PutDirectory("/etc");
+    host.PutDirectory("/var/lib/cairn");
+  }
+  FakeHost host;
+  EngineOptions options;
+};
+
+TEST(ApplyOrderTest, DependenciesFirstNotifiersBeforeTargets) {
+  v1::Catalog c;
+  *c.add_resources() = Simple("tsvc", "nginx");      // 0
+  v1::Resource conf = File("/etc/nginx.conf", "x");  // 1
+  Notifies(conf, "nginx", "reload");
+  DependsOn(conf, "tfile", "/etc/pkg");
+  *c.add_resources() = conf;
+  *c.add_resources() = File("/etc/pkg", "p");    // 2
+  *c.add_resources() = File("/etc/other", "o");  // 3
+  absl::StatusOr<std::vector<int>> order = ApplyOrder(c);
+  ASSERT_TRUE(order.ok()) << order.status();
+  EXPECT_EQ(*order, (std::vector<int>{2, 1, 0, 3}));
+}
+
+TEST(ApplyOrderTest, CycleIsAnError) {
+  v1::Catalog c;
+  v1::Resource a = File("/a", "");
+  DependsOn(a, "tfile", "/b");
+  v1::Resource b = File("/b", "");
+  DependsOn(b, "tfile", "/a");
+  *c.add_resources() = a;
+  *c.add_resources() = b;
+  EXPECT_FALSE(ApplyOrder(c).ok());
+}
+
+TEST_F(EngineTest, ApplyConvergesThenNothingChanges) {
+  Engine engine(host, options);
+  v1::Catalog c;
+  v1::Resource conf = File("/etc/nginx.conf", "worker_processes 2;\n");
+  Notifies(conf, "nginx", "reload");
+  *c.add_resources() = conf;
+  *c.add_resources() = Simple("tsvc", "nginx");
+
+  v1::CheckResponse before = engine.Check(c, "key");
+  ASSERT_EQ(before.diffs_size(), 2);
+  EXPECT_EQ(before.diffs(0).action(), v1::ResourceDiff::ACTION_CREATE);
+  EXPECT_FALSE(host.Stat("/etc/nginx.conf")->exists())
+      << "Check changed the host";
+
+  Outcome first = ApplyAll(engine, c);
+  ASSERT_TRUE(first.status.ok()) << first.status;
+  EXPECT_EQ(first.Count(v1::ApplyEvent::OUTCOME_CHANGED), 1);
+  EXPECT_EQ(first.Count(v1::ApplyEvent::OUTCOME_NOTIFIED), 1);
+  EXPECT_EQ(Notified(), std::vector<std::string>{"nginx:reload"});
+  EXPECT_EQ(*host.ReadFile("/etc/nginx.conf"), "worker_processes 2;\n");
+
+  v1::CheckResponse after = engine.Check(c, "key");
+  for (const v1::ResourceDiff& d : after.diffs()) {
+    EXPECT_EQ(d.action(), v1::ResourceDiff::ACTION_NONE) << d.resource().id();
+  }
+  Outcome second = ApplyAll(engine, c);
+  ASSERT_TRUE(second.status.ok());
+  EXPECT_EQ(second.Count(v1::ApplyEvent::OUTCOME_UNCHANGED), 2);
+  EXPECT_EQ(Notified().size(), 1u) << "an unchanged config notified again";
+  EXPECT_TRUE(engine.Status().success());
+  EXPECT_EQ(engine.Status().catalog_digest().size(), 64u);
+}
+
+TEST_F(EngineTest, FailureSkipsDependentsAndIsReported) {
+  Engine engine(host, options);
+  v1::Catalog c;
+  *c.add_resources() = Simple("tfail", "broken");
+  v1::Resource after = File("/etc/after", "x");
+  DependsOn(after, "tfail", "broken");
+  *c.add_resources() = after;
+  *c.add_resources() = File("/etc/independent", "y");
+  Outcome run = ApplyAll(engine, c);
+  EXPECT_EQ(run.Count(v1::ApplyEvent::OUTCOME_FAILED), 1);
+  EXPECT_EQ(run.Count(v1::ApplyEvent::OUTCOME_SKIPPED), 1);
+  EXPECT_EQ(run.Count(v1::ApplyEvent::OUTCOME_CHANGED), 1);
+  EXPECT_FALSE(host.Stat("/etc/after")->exists());
+  EXPECT_TRUE(host.Stat("/etc/independent")->exists());
+  EXPECT_FALSE(engine.Status().success());
+}
+
+TEST_F(EngineTest, OwedNotificationSurvivesACrash) {
+  // A crash after the config changed but before the reload: the journal
+  // owes the reload and shows the change as interrupted.
+  {
+    Journal journal(host, "/var/lib/cairn/journal");
+    v1::Notify n;
+    n.mutable_target()->set_kind("tsvc");
+    n.mutable_target()->set_id("nginx");
+    n.set_action("reload");
+    ASSERT_TRUE(journal.Owe(n).ok());
+    v1::ResourceRef ref;
+    ref.set_kind("tfile");
+    ref.set_id("/etc/nginx.conf");
+    ASSERT_TRUE(journal.Begin(ref).ok());
+  }
+  host.PutFile("/etc/nginx.conf", "new\n");
+  Engine engine(host, options);
+  ASSERT_TRUE(engine.Recover().ok());
+  v1::StatusResponse status = engine.Status();
+  ASSERT_EQ(status.interrupted_size(), 1);
+  EXPECT_EQ(status.interrupted(0).id(), "/etc/nginx.conf");
+  ASSERT_EQ(status.pending_notifications_size(), 1);
+
+  v1::Catalog c;
+  v1::Resource conf = File("/etc/nginx.conf", "new\n");
+  Notifies(conf, "nginx", "reload");
+  *c.add_resources() = conf;
+  *c.add_resources() = Simple("tsvc", "nginx");
+  Outcome run = ApplyAll(engine, c);
+  ASSERT_TRUE(run.status.ok()) << run.status;
+  EXPECT_EQ(run.Count(v1::ApplyEvent::OUTCOME_UNCHANGED), 2);
+  EXPECT_EQ(Notified(), std::vector<std::string>{"nginx:reload"})
+      << "the owed reload was not replayed";
+  // Paid: a later apply owes nothing.
+  Notified().clear();
+  ApplyAll(engine, c);
+  EXPECT_TRUE(Notified().empty());
+}
+
+TEST_F(EngineTest, TornJournalLineIsIgnored) {
+  host.PutFile("/var/lib/cairn/journal", "begin tfile /a\ndone tfile /a\nbeg");
+  Journal journal(host, "/var/lib/cairn/journal");
+  absl::StatusOr<Journal::Recovered> r = journal.Read();
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->interrupted.empty());
+  EXPECT_TRUE(r->owed.empty());
+}
+
+TEST_F(EngineTest, JournalEscapesIds) {
+  Journal journal(host, "/var/lib/cairn/journal");
+  v1::ResourceRef ref;
+  ref.set_kind("record");
+  ref.set_id("www A\nx\\");
+  ASSERT_TRUE(journal.Begin(ref).ok());
+  absl::StatusOr<Journal::Recovered> r =
+      Journal(host, "/var/lib/cairn/journal").Read();
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r->interrupted.size(), 1u);
+  EXPECT_EQ(r->interrupted[0].id(), "www A\nx\\");
+}
+
+TEST_F(EngineTest, SecondApplyWhileOneRunsIsBusy) {
+  Engine engine(host, options);
+  v1::Catalog c;
+  *c.add_resources() = File("/etc/slow", "x");
+  block_apply = true;
+  std::thread first([&] { ApplyAll(engine, c); });
+  while (!in_apply) std::this_thread::yield();
+  Outcome second = ApplyAll(engine, c);
+  block_apply = false;
+  first.join();
+  EXPECT_EQ(second.status.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(std::string(second.status.message()).find("busy"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace cairn::agent
