@@ -19,6 +19,8 @@ int Fmt(const std::vector<std::string>& args);
 // cairn compile PATH... [--host NAME] [--dump=catalog|json|none] [--out DIR]
 // and the flags of CompileFlags.
 int Compile(const std::vector<std::string>& args);
+// cairn ca init DIR | issue DIR NAME: the fleet's CA for mutual TLS.
+int Ca(const std::vector<std::string>& args);
 // cairn graph PATH... [--host NAME]: the apply order as Graphviz DOT.
 int Graph(const std::vector<std::string>& args);
 // cairn ast FILE: prints the syntax tree (for debugging the parser).

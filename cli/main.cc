@@ -25,6 +25,8 @@ Commands:
                      writes binary catalogs)
   graph PATH...      the apply order of each host's resources as Graphviz
                      DOT (--host NAME)
+  ca init DIR        make the fleet's certificate authority (mutual TLS)
+  ca issue DIR NAME  issue NAME.pem/NAME.key (--address IP, --client)
   ast FILE           print the syntax tree of a file
   vault SUBCOMMAND   encrypt, decrypt, view, edit, rekey ansible-vault files;
                      encrypt-string ("cairn vault help" for more)
@@ -55,6 +57,7 @@ int main(int argc, char** argv) {
   if (command == "ast") return cairn::cli::Ast(args);
   if (command == "compile") return cairn::cli::Compile(args);
   if (command == "graph") return cairn::cli::Graph(args);
+  if (command == "ca") return cairn::cli::Ca(args);
   if (command == "vault") return cairn::cli::Vault(args);
   if (command == "help" || command == "--help" || command == "-h") {
     std::fputs(kUsage, stdout);

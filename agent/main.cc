@@ -1,0 +1,131 @@
+// cairn-agent: applies catalogs on this host for the controller.
+//
+//   cairn-agent --listen 0.0.0.0:7443 --tls-dir /etc/cairn/tls
+//   cairn-agent --unix /run/cairn/agent.sock
+//
+// Over TCP it requires mutual TLS: /etc/cairn/tls holds ca.pem (the
+// fleet's CA, from `cairn ca init`), host.pem and host.key (from `cairn ca
+// issue HOST`); a client whose certificate the CA did not sign is refused.
+// --insecure serves plain TCP, for tests only, with a warning.
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdio>
+#include <string>
+
+#include "agent/engine/engine.h"
+#include "agent/host/host.h"
+#include "agent/server/service.h"
+#include "base/strings.h"
+#include "grpcpp/grpcpp.h"
+#include "lang/source/source.h"
+
+namespace {
+
+constexpr char kUsage[] =
+    "usage: cairn-agent [--listen HOST:PORT] [--unix PATH] [--tls-dir DIR]\n"
+    "                   [--state-dir DIR] [--insecure]\n";
+
+
+void Stop(int) {
+  // Shutdown is not async-signal-safe; a helper thread would be cleaner, but
+  // systemd's SIGTERM only needs the process to end: exit without flushing.
+  _exit(0);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string listen;
+  std::string unix_path;
+  std::string tls_dir = "/etc/cairn/tls";
+  std::string state_dir = "/var/lib/cairn";
+  bool insecure = false;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    auto value = [&]() -> std::string {
+      if (i + 1 >= argc) {
+        std::fprintf(stderr, "cairn-agent: %s needs a value\n%s", arg.c_str(),
+                     kUsage);
+        std::exit(2);
+      }
+      return argv[++i];
+    };
+    if (arg == "--listen") {
+      listen = value();
+    } else if (arg == "--unix") {
+      unix_path = value();
+    } else if (arg == "--tls-dir") {
+      tls_dir = value();
+    } else if (arg == "--state-dir") {
+      state_dir = value();
+    } else if (arg == "--insecure") {
+      insecure = true;
+    } else {
+      std::fprintf(stderr, "cairn-agent: unknown flag %s\n%s", arg.c_str(),
+                   kUsage);
+      return 2;
+    }
+  }
+  if (listen.empty() && unix_path.empty()) {
+    std::fputs(kUsage, stderr);
+    return 2;
+  }
+  std::unique_ptr<cairn::agent::Host> host = cairn::agent::MakeLocalHost();
+  cairn::agent::EngineOptions options;
+  options.state_dir = state_dir;
+  cairn::agent::Engine engine(*host, options);
+  if (absl::Status recovered = engine.Recover(); !recovered.ok()) {
+    std::fprintf(stderr, "cairn-agent: cannot read the journal: %s\n",
+                 std::string(recovered.message()).c_str());
+    return 1;
+  }
+  cairn::agent::AgentService service(engine, *host);
+  grpc::ServerBuilder builder;
+  if (!listen.empty()) {
+    std::shared_ptr<grpc::ServerCredentials> credentials;
+    if (insecure) {
+      std::fprintf(stderr,
+                   "cairn-agent: WARNING: --insecure: serving %s without TLS; "
+                   "anyone who reaches it can change this host\n",
+                   listen.c_str());
+      credentials = grpc::InsecureServerCredentials();
+    } else {
+      auto ca = cairn::ReadFile(tls_dir + "/ca.pem");
+      auto cert = cairn::ReadFile(tls_dir + "/host.pem");
+      auto key = cairn::ReadFile(tls_dir + "/host.key");
+      for (const auto* file : {&ca, &cert, &key}) {
+        if (!file->ok()) {
+          std::fprintf(stderr, "cairn-agent: %s\n",
+                       std::string(file->status().message()).c_str());
+          return 1;
+        }
+      }
+      credentials = cairn::agent::MutualTlsServerCredentials(*ca, *cert, *key);
+    }
+    builder.AddListeningPort(listen, credentials);
+  }
+  if (!unix_path.empty()) {
+    // Local use: the socket's permissions (root only) are the protection.
+    unlink(unix_path.c_str());
+    builder.AddListeningPort("unix:" + unix_path,
+                             grpc::InsecureServerCredentials());
+  }
+  builder.RegisterService(&service);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (server == nullptr) {
+    std::fprintf(stderr, "cairn-agent: cannot listen on %s\n",
+                 (listen.empty() ? unix_path : listen).c_str());
+    return 1;
+  }
+  if (!unix_path.empty()) chmod(unix_path.c_str(), 0600);
+  std::signal(SIGTERM, Stop);
+  std::signal(SIGINT, Stop);
+  std::fprintf(stderr, "cairn-agent: serving %s%s%s\n", listen.c_str(),
+               listen.empty() || unix_path.empty() ? "" : " and ",
+               unix_path.c_str());
+  server->Wait();
+  return 0;
+}
