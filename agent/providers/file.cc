@@ -1,0 +1,204 @@
+// The "file" kind (cairn.v1.File): a regular file with exact content, mode
+// and ownership. Content is written atomically (Host::WriteFile) and the
+// file it replaces or removes is first copied under the backup directory.
+// A symlink at the path is replaced by the file; a directory is an error.
+
+#include "absl/status/status.h"
+#include "agent/host/accounts.h"
+#include "agent/providers/file_support.h"
+#include "agent/providers/provider.h"
+#include "agent/providers/unified_diff.h"
+#include "base/strings.h"
+#include "proto/cairn/v1/resources.pb.h"
+
+namespace cairn::agent {
+namespace {
+
+using Type = FileInfo::Type;
+
+// Fails for what a file resource never touches.
+absl::Status CheckReplaceable(const std::string& path, const FileInfo& info) {
+  if (info.type == Type::kDirectory) {
+    return absl::FailedPreconditionError(
+        StrCat("file ", path,
+               ": a directory is there; a file resource never "
+               "replaces or removes a directory"));
+  }
+  if (info.type == Type::kOther) {
+    return absl::FailedPreconditionError(
+        StrCat("file ", path,
+               ": a special file (device, socket or fifo) is "
+               "there; a file resource never replaces it"));
+  }
+  return absl::OkStatus();
+}
+
+// What a File resource asks for, parsed and checked.
+struct Wanted {
+  v1::File spec;
+  std::optional<uint32_t> mode;  // nullopt: keep the current mode.
+};
+
+absl::StatusOr<Wanted> Parse(const v1::Resource& resource) {
+  Wanted wanted;
+  if (absl::Status status = UnpackSpec(resource, wanted.spec); !status.ok()) {
+    return status;
+  }
+  if (absl::Status status = CheckPath("file", wanted.spec.path());
+      !status.ok()) {
+    return status;
+  }
+  absl::StatusOr<std::optional<uint32_t>> mode = ParseMode(wanted.spec.mode());
+  if (!mode.ok()) {
+    return Annotate(StrCat("file ", wanted.spec.path()), mode.status());
+  }
+  wanted.mode = *mode;
+  return wanted;
+}
+
+// "12 bytes": how a content change reads in `changes` when the content is
+// no secret (text_diff has the lines).
+std::string Size(const std::string& content, bool exists) {
+  return exists ? StrCat(content.size(), " bytes") : "";
+}
+
+class FileProvider : public Provider {
+ public:
+  std::string_view kind() const override { return "file"; }
+
+  absl::StatusOr<v1::ResourceDiff> Check(
+      const v1::Resource& resource, ProviderContext& context) const override {
+    absl::StatusOr<Wanted> wanted = Parse(resource);
+    if (!wanted.ok()) return wanted.status();
+    const std::string& path = wanted->spec.path();
+    Host& host = *context.host;
+    absl::StatusOr<FileInfo> info = host.Stat(path);
+    if (!info.ok()) return info.status();
+    if (absl::Status status = CheckReplaceable(path, *info); !status.ok()) {
+      return status;
+    }
+    v1::ResourceDiff diff = NewDiff(resource);
+
+    if (!WantPresent(wanted->spec.ensure())) {
+      if (info->exists()) {
+        diff.set_action(v1::ResourceDiff::ACTION_DELETE);
+        AddChange(resource, "ensure", "present", "absent", context, diff);
+      }
+      return diff;
+    }
+
+    absl::StatusOr<Accounts> accounts = Accounts::Read(host);
+    if (!accounts.ok()) return accounts.status();
+    absl::StatusOr<Ownership> ownership =
+        ResolveOwnership(*accounts, wanted->spec.owner(), wanted->spec.group());
+    if (!ownership.ok()) {
+      return Annotate(StrCat("file ", path), ownership.status());
+    }
+    // A symlink is replaced: compared as if nothing were there.
+    bool is_file = info->type == Type::kFile;
+    if (info->type == Type::kSymlink) {
+      absl::StatusOr<std::string> target = host.ReadLink(path);
+      if (!target.ok()) return target.status();
+      AddChange(resource, "type", StrCat("symlink to ", *target), "file",
+                context, diff);
+    }
+    std::string current;
+    if (is_file) {
+      absl::StatusOr<std::string> content = host.ReadFile(path);
+      if (!content.ok()) return content.status();
+      current = *std::move(content);
+    }
+    const std::string& desired = wanted->spec.content();
+    if (!is_file || current != desired) {
+      if (IsSecretField(resource, "content")) {
+        AddChange(resource, "content", current, desired, context, diff);
+      } else {
+        AddChange(resource, "content", Size(current, is_file),
+                  Size(desired, true), context, diff);
+        diff.set_text_diff(ContentDiff(current, desired, path, is_file));
+      }
+    }
+    FileInfo as_file = is_file ? *info : FileInfo{};
+    std::optional<uint32_t> mode = wanted->mode;
+    if (!is_file && !mode.has_value()) mode = 0644;
+    AddAttributeChanges(resource, *accounts, as_file, *ownership, mode, context,
+                        diff);
+
+    if (diff.changes_size() > 0) {
+      diff.set_action(info->exists() ? v1::ResourceDiff::ACTION_UPDATE
+                                     : v1::ResourceDiff::ACTION_CREATE);
+    }
+    return diff;
+  }
+
+  absl::Status Apply(const v1::Resource& resource, const v1::ResourceDiff&,
+                     ProviderContext& context) const override {
+    absl::StatusOr<Wanted> wanted = Parse(resource);
+    if (!wanted.ok()) return wanted.status();
+    const std::string& path = wanted->spec.path();
+    Host& host = *context.host;
+    absl::StatusOr<FileInfo> info = host.Stat(path);
+    if (!info.ok()) return info.status();
+    if (absl::Status status = CheckReplaceable(path, *info); !status.ok()) {
+      return status;
+    }
+    bool is_file = info->type == Type::kFile;
+
+    if (!WantPresent(wanted->spec.ensure())) {
+      if (!info->exists()) return absl::OkStatus();
+      if (is_file) {
+        absl::StatusOr<std::string> backup =
+            BackupFile(host, context.backup_dir, path);
+        if (!backup.ok()) return backup.status();
+      }
+      return host.Remove(path);
+    }
+
+    if (!info->exists()) {
+      if (absl::Status status = CheckParentDirectory(host, path);
+          !status.ok()) {
+        return status;
+      }
+    }
+    absl::StatusOr<Accounts> accounts = Accounts::Read(host);
+    if (!accounts.ok()) return accounts.status();
+    absl::StatusOr<Ownership> ownership =
+        ResolveOwnership(*accounts, wanted->spec.owner(), wanted->spec.group());
+    if (!ownership.ok()) {
+      return Annotate(StrCat("file ", path), ownership.status());
+    }
+    uint32_t mode = wanted->mode.value_or(is_file ? info->mode : 0644);
+    const std::string& desired = wanted->spec.content();
+
+    if (is_file) {
+      absl::StatusOr<std::string> current = host.ReadFile(path);
+      if (!current.ok()) return current.status();
+      if (*current == desired) {
+        // Only attributes differ: no need to rewrite the content.
+        bool owner_differs =
+            info->uid != ownership->uid || info->gid != ownership->gid;
+        if (owner_differs) {
+          if (absl::Status status =
+                  host.SetOwner(path, ownership->uid, ownership->gid);
+              !status.ok()) {
+            return status;
+          }
+        }
+        // chown(2) clears set-id bits: the mode is set again after it.
+        if (owner_differs || info->mode != mode) {
+          return host.SetMode(path, mode);
+        }
+        return absl::OkStatus();
+      }
+      absl::StatusOr<std::string> backup =
+          BackupFile(host, context.backup_dir, path);
+      if (!backup.ok()) return backup.status();
+    }
+    return host.WriteFile(path, desired, mode, ownership->uid, ownership->gid);
+  }
+};
+
+CAIRN_REGISTER_PROVIDER(FileProvider);
+
+}  // namespace
+}  // namespace cairn::agent
