@@ -1,0 +1,363 @@
+// The "package" kind: Debian packages through dpkg and apt.
+//
+// Check reads dpkg's database with one `dpkg-query -W` for all packages and
+// never runs apt-get; only for state = latest does it ask `apt-cache
+// policy`, read-only and lock-free, which version apt would install.
+// ApplyBatch converges every package of a catalog at once: one `apt-get
+// install` for everything to install, upgrade or pin, then one `apt-get
+// remove` and one `apt-get purge`. Installing first lets a package that
+// replaces another (postfix for exim4) take its place before anything is
+// removed. apt-get waits at most two minutes for dpkg's lock, and each
+// command at most half an hour in all.
+//
+// What is compared: with `version`, the installed version string must equal
+// it exactly (apt-get install NAME=VERSION, downgrades allowed); latest
+// compares with apt's candidate from the package lists as they are (the
+// agent does not run apt-get update); removed is satisfied by dpkg's
+// "config-files" state, purged only by no trace at all.
+
+#include <algorithm>
+
+#include "absl/status/status.h"
+#include "agent/providers/provider.h"
+#include "base/strings.h"
+#include "proto/cairn/v1/resources.pb.h"
+
+namespace cairn::agent {
+namespace {
+
+using State = v1::Package::State;
+
+// What dpkg knows of one package (of one architecture).
+struct Installed {
+  std::string name;
+  std::string arch;
+  // The last word of ${Status}: installed, config-files, not-installed,
+  // half-installed, unpacked, half-configured, triggers-awaited,
+  // triggers-pending.
+  std::string status;
+  std::string version;
+};
+
+// The state of a package for comparison.
+enum class Current { kAbsent, kConfigFiles, kBroken, kInstalled };
+
+Current Classify(const Installed* p) {
+  if (p == nullptr || p->status == "not-installed") return Current::kAbsent;
+  if (p->status == "config-files") return Current::kConfigFiles;
+  if (p->status == "installed" || p->status == "triggers-awaited" ||
+      p->status == "triggers-pending") {
+    return Current::kInstalled;
+  }
+  return Current::kBroken;
+}
+
+std::string_view Describe(const Installed* p) {
+  return p == nullptr ? "not-installed" : p->status;
+}
+
+using Database = std::vector<Installed>;
+
+// Package names as Debian allows them (lower case letters, digits, + - .,
+// at least two, starting alphanumeric), with an optional ":arch".
+bool ValidName(std::string_view name) {
+  size_t colon = name.find(':');
+  std::string_view base = name.substr(0, colon);
+  if (base.size() < 2) return false;
+  for (size_t i = 0; i < base.size(); ++i) {
+    char c = base[i];
+    bool alnum = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+    if (!alnum && (i == 0 || (c != '+' && c != '-' && c != '.'))) return false;
+  }
+  if (colon == std::string_view::npos) return true;
+  std::string_view arch = name.substr(colon + 1);
+  if (arch.empty()) return false;
+  for (char c : arch) {
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// Debian version characters: alphanumerics and . + ~ - :, starting with a
+// digit.
+bool ValidVersion(std::string_view version) {
+  if (version.empty() || version[0] < '0' || version[0] > '9') return false;
+  for (char c : version) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+              (c >= '0' && c <= '9') || c == '.' || c == '+' || c == '~' ||
+              c == '-' || c == ':';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+absl::StatusOr<v1::Package> Spec(const v1::Resource& resource) {
+  v1::Package spec;
+  if (!resource.spec().UnpackTo(&spec)) {
+    return absl::InvalidArgumentError(
+        StrCat("package ", resource.id(), ": spec is not a cairn.v1.Package"));
+  }
+  if (!ValidName(spec.name())) {
+    return absl::InvalidArgumentError(
+        StrCat("package '", spec.name(), "': not a Debian package name"));
+  }
+  if (!spec.version().empty() && !ValidVersion(spec.version())) {
+    return absl::InvalidArgumentError(StrCat("package ", spec.name(),
+                                             ": version '", spec.version(),
+                                             "' is not a Debian version"));
+  }
+  if (!spec.version().empty() && spec.state() != v1::Package::STATE_INSTALLED &&
+      spec.state() != v1::Package::STATE_UNSPECIFIED) {
+    return absl::InvalidArgumentError(
+        StrCat("package ", spec.name(),
+               ": a version goes only with state = installed"));
+  }
+  return spec;
+}
+
+// The last lines of a command's output, for an error.
+std::string Tail(const CommandResult& result) {
+  std::string_view text = result.err.empty() ? result.out : result.err;
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) {
+    text.remove_suffix(1);
+  }
+  std::vector<std::string_view> lines = StrSplit(text, '\n');
+  size_t from = lines.size() > 5 ? lines.size() - 5 : 0;
+  return StrJoin(
+      std::vector<std::string_view>(lines.begin() + from, lines.end()), "\n");
+}
+
+// Everything dpkg knows, in one dpkg-query.
+absl::StatusOr<Database> ReadDatabase(Host& host) {
+  absl::StatusOr<CommandResult> result = host.Run(
+      {"dpkg-query", "-W",
+       "--showformat=${Package}\\t${Architecture}\\t${Status}\\t${Version}\\n"},
+      "", absl::Minutes(2));
+  if (!result.ok()) return result.status();
+  if (result->exit_code != 0) {
+    return absl::FailedPreconditionError(StrCat(
+        "dpkg-query exited with ", result->exit_code, ": ", Tail(*result)));
+  }
+  Database db;
+  for (std::string_view line : StrSplit(result->out, '\n')) {
+    std::vector<std::string_view> f = StrSplit(line, '\t');
+    if (f.size() != 4 || f[0].empty()) continue;
+    std::vector<std::string_view> status = StrSplit(f[2], ' ');
+    db.push_back(Installed{std::string(f[0]), std::string(f[1]),
+                           std::string(status.back()), std::string(f[3])});
+  }
+  return db;
+}
+
+// The entry for `name` ("nginx" or "libc6:i386"). Of several architectures
+// of a plain name, the most installed one.
+const Installed* Find(const Database& db, std::string_view name) {
+  size_t colon = name.find(':');
+  std::string_view base = name.substr(0, colon);
+  const Installed* best = nullptr;
+  for (const Installed& p : db) {
+    if (p.name != base) continue;
+    if (colon != std::string_view::npos && p.arch != name.substr(colon + 1)) {
+      continue;
+    }
+    if (best == nullptr || Classify(&p) > Classify(best)) best = &p;
+  }
+  return best;
+}
+
+// The version apt would install, "" when it knows none. Read-only.
+absl::StatusOr<std::string> Candidate(Host& host, const std::string& name) {
+  absl::StatusOr<CommandResult> result = host.Run(
+      {"env", "LC_ALL=C", "apt-cache", "policy", name}, "", absl::Minutes(2));
+  if (!result.ok()) return result.status();
+  if (result->exit_code != 0) {
+    return absl::FailedPreconditionError(
+        StrCat("apt-cache policy ", name, " exited with ", result->exit_code,
+               ": ", Tail(*result)));
+  }
+  for (std::string_view line : StrSplit(result->out, '\n')) {
+    while (!line.empty() && line.front() == ' ') line.remove_prefix(1);
+    if (!StartsWith(line, "Candidate:")) continue;
+    line.remove_prefix(sizeof("Candidate:") - 1);
+    while (!line.empty() && line.front() == ' ') line.remove_prefix(1);
+    return line == "(none)" ? std::string() : std::string(line);
+  }
+  return std::string();
+}
+
+// What one package needs.
+enum class Need { kNothing, kInstall, kRemove, kPurge };
+
+struct Plan {
+  Need need = Need::kNothing;
+  // For kInstall: "name" or "name=version".
+  std::string target;
+};
+
+// Works out what `spec` needs and, when `diff` is given, describes it.
+absl::StatusOr<Plan> PlanFor(const v1::Resource& resource,
+                             const v1::Package& spec, const Database& db,
+                             Host& host, const ProviderContext& context,
+                             v1::ResourceDiff* diff) {
+  const Installed* p = Find(db, spec.name());
+  Current current = Classify(p);
+  Plan plan;
+  auto change = [&](v1::ResourceDiff::Action action, std::string_view field,
+                    std::string from, std::string to) {
+    if (diff == nullptr) return;
+    diff->set_action(action);
+    AddChange(resource, field, std::move(from), std::move(to), context, *diff);
+  };
+  auto create_or_update =
+      current == Current::kAbsent || current == Current::kConfigFiles
+          ? v1::ResourceDiff::ACTION_CREATE
+          : v1::ResourceDiff::ACTION_UPDATE;
+  switch (spec.state()) {
+    case v1::Package::STATE_UNSPECIFIED:
+    case v1::Package::STATE_INSTALLED:
+    case v1::Package::STATE_LATEST: {
+      std::string wanted_version = spec.version();
+      if (spec.state() == v1::Package::STATE_LATEST &&
+          current == Current::kInstalled) {
+        absl::StatusOr<std::string> candidate = Candidate(host, spec.name());
+        if (!candidate.ok()) return candidate.status();
+        wanted_version = *candidate;
+      }
+      plan.target = spec.version().empty()
+                        ? spec.name()
+                        : StrCat(spec.name(), "=", spec.version());
+      if (current != Current::kInstalled) {
+        plan.need = Need::kInstall;
+        change(create_or_update, "state", std::string(Describe(p)),
+               "installed");
+        if (!spec.version().empty()) {
+          change(create_or_update, "version",
+                 current == Current::kAbsent ? "" : p->version, spec.version());
+        }
+      } else if (!wanted_version.empty() && wanted_version != p->version) {
+        plan.need = Need::kInstall;
+        change(v1::ResourceDiff::ACTION_UPDATE, "version", p->version,
+               wanted_version);
+      }
+      break;
+    }
+    case v1::Package::STATE_REMOVED:
+      if (current == Current::kInstalled || current == Current::kBroken) {
+        plan.need = Need::kRemove;
+        change(v1::ResourceDiff::ACTION_DELETE, "state",
+               std::string(Describe(p)), "removed");
+      }
+      break;
+    case v1::Package::STATE_PURGED:
+      if (current != Current::kAbsent) {
+        plan.need = Need::kPurge;
+        change(v1::ResourceDiff::ACTION_DELETE, "state",
+               std::string(Describe(p)), "purged");
+      }
+      break;
+    default:
+      return absl::InvalidArgumentError(StrCat("package ", spec.name(),
+                                               ": unknown state ",
+                                               static_cast<int>(spec.state())));
+  }
+  return plan;
+}
+
+// Runs one apt-get command over `packages`.
+absl::Status AptGet(Host& host, std::string_view command,
+                    const std::vector<std::string>& packages) {
+  if (packages.empty()) return absl::OkStatus();
+  std::vector<std::string> argv = {
+      "env",
+      "DEBIAN_FRONTEND=noninteractive",
+      "apt-get",
+      "-y",
+      "-q",
+      "-o",
+      "DPkg::Lock::Timeout=120",
+      "-o",
+      "Dpkg::Options::=--force-confdef",
+      "-o",
+      "Dpkg::Options::=--force-confold",
+  };
+  if (command == "install") argv.push_back("--allow-downgrades");
+  argv.push_back(std::string(command));
+  argv.insert(argv.end(), packages.begin(), packages.end());
+  absl::StatusOr<CommandResult> result = host.Run(argv, "", absl::Minutes(30));
+  if (!result.ok()) return result.status();
+  if (result->exit_code == 0) return absl::OkStatus();
+  return absl::FailedPreconditionError(
+      StrCat("apt-get ", command, " ", StrJoin(packages, " "), " exited with ",
+             result->exit_code, ": ", Tail(*result)));
+}
+
+class PackageProvider : public Provider {
+ public:
+  std::string_view kind() const override { return "package"; }
+
+  absl::StatusOr<v1::ResourceDiff> Check(
+      const v1::Resource& resource, ProviderContext& context) const override {
+    absl::StatusOr<v1::Package> spec = Spec(resource);
+    if (!spec.ok()) return spec.status();
+    absl::StatusOr<Database> db = ReadDatabase(*context.host);
+    if (!db.ok()) return db.status();
+    v1::ResourceDiff diff;
+    diff.mutable_resource()->set_kind(resource.kind());
+    diff.mutable_resource()->set_id(resource.id());
+    diff.set_action(v1::ResourceDiff::ACTION_NONE);
+    absl::StatusOr<Plan> plan =
+        PlanFor(resource, *spec, *db, *context.host, context, &diff);
+    if (!plan.ok()) return plan.status();
+    return diff;
+  }
+
+  absl::Status Apply(const v1::Resource& resource, const v1::ResourceDiff& diff,
+                     ProviderContext& context) const override {
+    return ApplyBatch({&resource}, {diff}, context);
+  }
+
+  bool batches() const override { return true; }
+
+  absl::Status ApplyBatch(const std::vector<const v1::Resource*>& resources,
+                          const std::vector<v1::ResourceDiff>&,
+                          ProviderContext& context) const override {
+    Host& host = *context.host;
+    std::vector<v1::Package> specs;
+    for (const v1::Resource* resource : resources) {
+      absl::StatusOr<v1::Package> spec = Spec(*resource);
+      if (!spec.ok()) return spec.status();
+      specs.push_back(*std::move(spec));
+    }
+    absl::StatusOr<Database> db = ReadDatabase(host);
+    if (!db.ok()) return db.status();
+    std::vector<std::string> install, remove, purge;
+    for (size_t i = 0; i < specs.size(); ++i) {
+      absl::StatusOr<Plan> plan =
+          PlanFor(*resources[i], specs[i], *db, host, context, nullptr);
+      if (!plan.ok()) return plan.status();
+      switch (plan->need) {
+        case Need::kNothing:
+          break;
+        case Need::kInstall:
+          install.push_back(plan->target);
+          break;
+        case Need::kRemove:
+          remove.push_back(specs[i].name());
+          break;
+        case Need::kPurge:
+          purge.push_back(specs[i].name());
+          break;
+      }
+    }
+    if (absl::Status s = AptGet(host, "install", install); !s.ok()) return s;
+    if (absl::Status s = AptGet(host, "remove", remove); !s.ok()) return s;
+    return AptGet(host, "purge", purge);
+  }
+};
+
+CAIRN_REGISTER_PROVIDER(PackageProvider);
+
+}  // namespace
+}  // namespace cairn::agent
