@@ -59,8 +59,14 @@ TEST(ErrorsTest, UnsupportedExpressions) {
   EXPECT_EQ(R("{{ '%s' % 1 }}"),
             "error: line 1, column 4: '%' formatting of strings is not "
             "supported");
-  EXPECT_EQ(R("{{ x | map('upper') }}"),
-            "error: line 1, column 8: filter 'map' is not supported");
+  EXPECT_EQ(R("{{ x | password_hash('sha512') }}"),
+            "error: line 1, column 8: filter 'password_hash' is not "
+            "supported");
+  EXPECT_EQ(R("{{ x | map('password_hash') }}"),
+            "error: line 1, column 12: filter 'password_hash' is not "
+            "supported");
+  EXPECT_EQ(R("{{ x | select('callable') }}"),
+            "error: line 1, column 15: test 'callable' is not supported");
   EXPECT_EQ(R("{{ x is callable }}"),
             "error: line 1, column 9: test 'callable' is not supported");
   EXPECT_EQ(R("{{ f(*args) }}"),

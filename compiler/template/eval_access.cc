@@ -192,6 +192,13 @@ bool Evaluator::GetItem(const Object& object, const Object& index, Span span,
     *out = Object(Value(object.RangeAt(i)));
     return true;
   }
+  if (object.kind() == Object::Kind::kList) {
+    int64_t n = static_cast<int64_t>(object.elements().size());
+    if (is_int && i < 0) i += n;
+    if (!is_int || i < 0 || i >= n) return missing();
+    *out = object.elements()[static_cast<size_t>(i)];
+    return true;
+  }
   if (!object.is_value()) return missing();
   const Value& v = object.value();
   bool is_str = index.is_value() && index.value().type() == Type::kString;

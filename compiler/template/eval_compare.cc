@@ -13,23 +13,12 @@
 #include "compiler/template/evaluator.h"
 #include "compiler/template/unicode.h"
 #include "compiler/template/value_access.h"
+#include "compiler/template/value_set.h"
 
 namespace cairn::jinja_internal {
 namespace {
 
 using Type = Value::Type;
-
-// Whether Python could hash the value: lists and dicts not, tuples when
-// their items are.
-bool Hashable(const Value& v) {
-  if (v.type() == Type::kMap) return false;
-  if (v.type() != Type::kList) return true;
-  if (!ValueAccess::IsTuple(v)) return false;
-  for (const Value& item : v.items()) {
-    if (!Hashable(item)) return false;
-  }
-  return true;
-}
 
 }  // namespace
 
@@ -130,6 +119,13 @@ bool Evaluator::CompareOp(Op op, const Object& a, const Object& b, Span span,
     if (op == Op::kNotIn) *out = !*out;
     return true;
   }
+  if ((op == Op::kEq || op == Op::kNe) &&
+      (a.kind() == Object::Kind::kList || b.kind() == Object::Kind::kList)) {
+    bool equal = false;
+    if (!ListEqual(a, b, &equal)) return false;
+    *out = equal == (op == Op::kEq);
+    return true;
+  }
   if (!a.is_value() || !b.is_value()) {
     if (op == Op::kEq || op == Op::kNe) {
       return Fail(span, StrCat("comparing a ", TypeName(a), " with a ",
@@ -167,6 +163,35 @@ bool Evaluator::CompareOp(Op op, const Object& a, const Object& b, Span span,
   }
 }
 
+bool Evaluator::ListEqual(const Object& a, const Object& b, bool* out) {
+  // Python's list ==: unequal to anything but a list, then by length, then
+  // element by element (where an undefined one fails).
+  auto elements = [](const Object& o, std::vector<Object>* out) {
+    if (o.kind() == Object::Kind::kList) {
+      *out = o.elements();
+      return true;
+    }
+    if (!o.is_value() || o.value().type() != Type::kList ||
+        ValueAccess::IsTuple(o.value())) {
+      return false;
+    }
+    for (const Value& item : o.value().items()) out->push_back(Object(item));
+    return true;
+  };
+  std::vector<Object> x, y;
+  *out = false;
+  if (!elements(a, &x) || !elements(b, &y) || x.size() != y.size()) {
+    return true;
+  }
+  for (size_t i = 0; i < x.size(); ++i) {
+    if (!x[i].is_value()) return FailUndefined(x[i]);
+    if (!y[i].is_value()) return FailUndefined(y[i]);
+    if (!Equal(x[i].value(), y[i].value())) return true;
+  }
+  *out = true;
+  return true;
+}
+
 bool Evaluator::Contains(const Object& container, const Object& item, Span span,
                          bool* out) {
   *out = false;
@@ -202,6 +227,19 @@ bool Evaluator::Contains(const Object& container, const Object& item, Span span,
       if (!ToValue(item, span, &plain)) return false;
       for (const Value& v : items) {
         if (Equal(v, plain)) {
+          *out = true;
+          break;
+        }
+      }
+      return true;
+    }
+    case Object::Kind::kList: {
+      // Python compares element by element; an undefined one fails.
+      Value plain;
+      if (!ToValue(item, span, &plain)) return false;
+      for (const Object& element : container.elements()) {
+        if (!element.is_value()) return FailUndefined(element);
+        if (Equal(element.value(), plain)) {
           *out = true;
           break;
         }
@@ -247,7 +285,7 @@ bool Evaluator::Contains(const Object& container, const Object& item, Span span,
       }
       // Keys are strings, so nothing else is found; but like Python, a
       // list or dict (also inside a tuple) cannot even be looked up.
-      if (item.is_value() && !Hashable(item.value())) {
+      if (item.is_value() && !PyHashable(item.value())) {
         return Fail(span, StrCat("unhashable type: '", PyTypeName(item), "'"));
       }
       return true;

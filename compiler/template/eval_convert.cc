@@ -34,6 +34,8 @@ std::string Evaluator::TypeName(const Object& object) {
       return "dict_items object";
     case Object::Kind::kLoop:
       return "jinja2.runtime.LoopContext object";
+    case Object::Kind::kList:
+      return "list object";
     case Object::Kind::kValue:
       break;
   }
@@ -74,6 +76,9 @@ bool Evaluator::Truthy(const Object& object, Span span, bool* out) {
       return true;
     case Object::Kind::kLoop:
       *out = true;
+      return true;
+    case Object::Kind::kList:
+      *out = !object.elements().empty();
       return true;
     default:
       break;
@@ -147,6 +152,12 @@ bool Evaluator::ToStr(const Object& object, Span span, std::string* out) {
       out->push_back(')');
       return true;
     }
+    case Object::Kind::kList: {
+      // Ansible fails to print the undefined elements.
+      Value list;
+      if (!ToValue(object, span, &list)) return false;
+      return ToStr(Object(std::move(list)), span, out);
+    }
     case Object::Kind::kValue:
       break;
   }
@@ -191,6 +202,13 @@ bool Evaluator::Iterate(const Object& object, Span span,
       return object.is_lenient_undefined() || FailUndefined(object);
     case Object::Kind::kLoop:
       return Fail(span, "the loop variable cannot be iterated");
+    case Object::Kind::kList:
+      // Whoever asks for values would use the undefined element and fail.
+      for (const Object& element : object.elements()) {
+        if (!element.is_value()) return FailUndefined(element);
+        out->push_back(element.value());
+      }
+      return true;
     case Object::Kind::kRange: {
       int64_t n = object.RangeLength();
       if (!ChargeIterations(n, span)) return false;
@@ -240,6 +258,42 @@ bool Evaluator::Iterate(const Object& object, Span span,
   }
 }
 
+bool Evaluator::IterateObjects(const Object& object, Span span,
+                               std::vector<Object>* out) {
+  if (object.kind() == Object::Kind::kList) {
+    *out = object.elements();
+    return true;
+  }
+  std::vector<Value> items;
+  if (!Iterate(object, span, &items)) return false;
+  out->reserve(items.size());
+  for (Value& item : items) out->push_back(Object(std::move(item)));
+  return true;
+}
+
+bool Evaluator::MakeList(std::vector<Object> elements, Span span, Object* out) {
+  bool undefined = false;
+  for (Object& element : elements) {
+    if (element.is_lenient_undefined()) return FailUndefined(element);
+    if (element.is_undefined()) {
+      undefined = true;
+    } else if (!element.is_value()) {
+      Value plain;
+      if (!ToValue(element, span, &plain)) return false;
+      element = Object(std::move(plain));
+    }
+  }
+  if (undefined) {
+    *out = Object::List(std::move(elements));
+    return true;
+  }
+  std::vector<Value> items;
+  items.reserve(elements.size());
+  for (Object& element : elements) items.push_back(element.value());
+  *out = Object(Value::List(std::move(items)));
+  return true;
+}
+
 bool Evaluator::Length(const Object& object, Span span, int64_t* out) {
   switch (object.kind()) {
     case Object::Kind::kUndefined:
@@ -258,6 +312,9 @@ bool Evaluator::Length(const Object& object, Span span, int64_t* out) {
       return true;
     case Object::Kind::kLoop:
       return Fail(span, "object of type 'LoopContext' has no len()");
+    case Object::Kind::kList:
+      *out = static_cast<int64_t>(object.elements().size());
+      return true;
     case Object::Kind::kValue:
       break;
   }

@@ -222,8 +222,9 @@ bool Evaluator::EvalFilter(const Expr& expr, Object* out) {
   std::vector<Object> positional;
   std::vector<std::pair<std::string, Object>> keywords;
   if (!EvalArgs(expr.args, &positional, &keywords)) return false;
-  call.args =
-      BindArgs(filter.signature, std::move(positional), std::move(keywords));
+  // Arguments beyond the parameters (map's, select's, combine's) are
+  // checked by the filter itself.
+  BindArgs(filter.signature, std::move(positional), std::move(keywords), &call);
   if (!filter.accepts_undefined) {
     for (const auto& arg : call.args) {
       if (arg && !Defined(*arg)) return false;
@@ -240,8 +241,7 @@ bool Evaluator::EvalTest(const Expr& expr, Object* out) {
   std::vector<Object> positional;
   std::vector<std::pair<std::string, Object>> keywords;
   if (!EvalArgs(expr.args, &positional, &keywords)) return false;
-  call.args =
-      BindArgs(test.signature, std::move(positional), std::move(keywords));
+  BindArgs(test.signature, std::move(positional), std::move(keywords), &call);
   for (const auto& arg : call.args) {
     if (arg && !Defined(*arg)) return false;
   }

@@ -140,22 +140,23 @@ bool Evaluator::RenderFor(const Node& node, std::string* out) {
   // does to know loop.length.
   bool lazy_range =
       iterable.kind() == Object::Kind::kRange && node.loop_filter == nullptr;
-  std::vector<Value> items;
+  // Elements may be undefined (a kList), as in Jinja2.
+  std::vector<Object> items;
   int64_t length = 0;
   if (lazy_range) {
     length = iterable.RangeLength();
   } else {
-    std::vector<Value> all;
-    if (!Iterate(iterable, span, &all)) return false;
+    std::vector<Object> all;
+    if (!IterateObjects(iterable, span, &all)) return false;
     if (node.loop_filter == nullptr) {
       items = std::move(all);
     } else {
       EnterFrame(node.filter_frame);
-      for (Value& item : all) {
+      for (Object& item : all) {
         if (!ChargeIterations(1, node.loop_filter->span)) return false;
         Object keep;
         bool truthy = false;
-        if (!Assign(node.target, Object(item), node.target.span) ||
+        if (!Assign(node.target, item, node.target.span) ||
             !Eval(*node.loop_filter, &keep) ||
             !Truthy(keep, node.loop_filter->span, &truthy)) {
           return false;
@@ -172,10 +173,10 @@ bool Evaluator::RenderFor(const Node& node, std::string* out) {
   }
   for (int64_t i = 0; i < length; ++i) {
     if (!ChargeIterations(1, span)) return false;
-    Value item =
-        lazy_range ? Value(iterable.RangeAt(i)) : items[static_cast<size_t>(i)];
+    Object item = lazy_range ? Object(Value(iterable.RangeAt(i)))
+                             : items[static_cast<size_t>(i)];
     EnterFrame(node.body_frame);
-    if (!Assign(node.target, Object(std::move(item)), node.target.span)) {
+    if (!Assign(node.target, std::move(item), node.target.span)) {
       return false;
     }
     if (node.uses_loop) {
@@ -234,8 +235,8 @@ bool Evaluator::Assign(const Target& target, const Object& value, Span span) {
     return true;
   }
   if (!Defined(value)) return false;
-  std::vector<Value> parts;
-  if (!Iterate(value, span, &parts)) return false;
+  std::vector<Object> parts;
+  if (!IterateObjects(value, span, &parts)) return false;
   if (parts.size() != target.names.size()) {
     return Fail(span,
                 parts.size() > target.names.size()
@@ -245,7 +246,7 @@ bool Evaluator::Assign(const Target& target, const Object& value, Span span) {
                              target.names.size(), ", got ", parts.size(), ")"));
   }
   for (size_t i = 0; i < parts.size(); ++i) {
-    Store(target.names[i], target.levels[i], Object(std::move(parts[i])));
+    Store(target.names[i], target.levels[i], std::move(parts[i]));
   }
   return true;
 }

@@ -77,6 +77,12 @@ class Evaluator {
   bool ToValue(const Object& object, Span span, Value* out);
   // The elements iterating over `object` yields (a for loop, list(), join).
   bool Iterate(const Object& object, Span span, std::vector<Value>* out);
+  // The same, keeping the undefined elements of a kList.
+  bool IterateObjects(const Object& object, Span span,
+                      std::vector<Object>* out);
+  // A list of `elements` as filters return it: a plain value, or a kList
+  // when some are undefined. Ranges and dict views become lists.
+  bool MakeList(std::vector<Object> elements, Span span, Object* out);
   // Python's len().
   bool Length(const Object& object, Span span, int64_t* out);
   // Python's == (numbers compare across int, float and bool).
@@ -87,6 +93,14 @@ class Evaluator {
   bool CompareOp(Op op, const Object& a, const Object& b, Span span, bool* out);
   // Jinja2's name for a value's type in messages ("int object").
   static std::string TypeName(const Object& object);
+  // Python's arithmetic operator `op` (eval_arith.cc); the unary ones
+  // ignore `b`.
+  bool Arithmetic(Op op, const Object& a, const Object& b, Span span,
+                  Object* out);
+  // Jinja2's environment.getitem, `object[index]` (eval_access.cc): what is
+  // missing is an undefined object.
+  bool GetItem(const Object& object, const Object& index, Span span,
+               Object* out);
   // Follows a filter's attribute path ("a.b.0") part by part as item
   // access, like Jinja2's make_attrgetter.
   bool GetAttributePath(const Object& object, std::string_view path, Span span,
@@ -121,16 +135,14 @@ class Evaluator {
   bool EvalArgs(const Args& args, std::vector<Object>* positional,
                 std::vector<std::pair<std::string, Object>>* keywords);
 
-  // Operators (eval_arith.cc, eval_compare.cc).
-  bool Arithmetic(Op op, const Object& a, const Object& b, Span span,
-                  Object* out);
+  // Operators (eval_compare.cc).
   bool Contains(const Object& container, const Object& item, Span span,
                 bool* out);
+  // == where one side is a kList.
+  bool ListEqual(const Object& a, const Object& b, bool* out);
 
   // Access (eval_access.cc, eval_methods.cc).
   bool GetAttr(const Object& object, const std::string& name, Span span,
-               Object* out);
-  bool GetItem(const Object& object, const Object& index, Span span,
                Object* out);
   bool Slice(const Object& object, const Expr& expr, Object* out);
   bool CallMethod(const Object& object, const std::string& name,

@@ -115,10 +115,9 @@ bool FilterString(FilterCall& call, Object* out) {
 }
 
 bool FilterList(FilterCall& call, Object* out) {
-  std::vector<Value> items;
-  if (!call.eval.Iterate(call.input, call.expr.span, &items)) return false;
-  *out = Object(Value::List(std::move(items)));
-  return true;
+  std::vector<Object> items;
+  return call.eval.IterateObjects(call.input, call.expr.span, &items) &&
+         call.eval.MakeList(std::move(items), call.expr.span, out);
 }
 
 // Ansible's to_bool: None and bools pass through; 'yes', 'on', '1', 'true'

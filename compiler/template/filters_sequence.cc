@@ -10,7 +10,6 @@
 #include "base/strings.h"
 #include "compiler/template/evaluator.h"
 #include "compiler/template/filters.h"
-#include "compiler/template/pystr.h"
 #include "compiler/template/unicode.h"
 #include "compiler/template/value_access.h"
 
@@ -32,15 +31,17 @@ bool FilterFirstLast(FilterCall& call, Object* out, bool first) {
     }
     return true;
   }
-  std::vector<Value> items;
-  if (!call.eval.Iterate(call.input, call.expr.span, &items)) return false;
+  std::vector<Object> items;
+  if (!call.eval.IterateObjects(call.input, call.expr.span, &items)) {
+    return false;
+  }
   if (items.empty()) {
     *out = Object::Undefined(first ? "No first item, sequence was empty."
                                    : "No last item, sequence was empty.",
                              call.expr.span);
     return true;
   }
-  *out = Object(first ? items.front() : items.back());
+  *out = first ? items.front() : items.back();
   return true;
 }
 
@@ -86,20 +87,6 @@ bool SortByKeys(FilterCall& call, std::vector<Value>* items,
   sorted.reserve(n);
   for (size_t i : order) sorted.push_back(std::move((*items)[i]));
   *items = std::move(sorted);
-  return true;
-}
-
-// Jinja2's ignore_case: strings compare lowercased.
-bool IgnoreCase(FilterCall& call, const Value& v, Value* out) {
-  if (v.type() != Type::kString) {
-    *out = v;
-    return true;
-  }
-  std::string lower;
-  if (!PyLower(v.string_value(), &lower)) {
-    return call.Fail("the string is not valid UTF-8");
-  }
-  *out = Value(std::move(lower));
   return true;
 }
 
@@ -180,11 +167,12 @@ bool FilterReverse(FilterCall& call, Object* out) {
     *out = Object(Value(EncodeUtf8(chars)));
     return true;
   }
-  std::vector<Value> items;
-  if (!call.eval.Iterate(call.input, call.expr.span, &items)) return false;
+  std::vector<Object> items;
+  if (!call.eval.IterateObjects(call.input, call.expr.span, &items)) {
+    return false;
+  }
   std::reverse(items.begin(), items.end());
-  *out = Object(Value::List(std::move(items)));
-  return true;
+  return call.eval.MakeList(std::move(items), call.expr.span, out);
 }
 
 std::vector<FilterDef> MakeSequenceFilters() {

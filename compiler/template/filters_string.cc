@@ -1,7 +1,8 @@
-// Jinja2's string filters (join, upper, lower, trim, replace, indent) and
-// Ansible's quote.
+// Jinja2's string filters (join, upper, lower, trim, replace, indent,
+// title, capitalize, center, wordcount) and Ansible's quote and split.
 
 #include <algorithm>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -193,6 +194,130 @@ bool FilterQuote(FilterCall& call, Object* out) {
   return true;
 }
 
+// The input as code points (str() of it).
+bool InputChars(FilterCall& call, std::u32string* out) {
+  std::string text;
+  if (!call.InputStr(&text)) return false;
+  if (!DecodeUtf8(text, out)) return call.Fail("the string is not valid UTF-8");
+  return true;
+}
+
+bool CharsResult(FilterCall& call, const std::u32string& chars, Object* out) {
+  std::string result = EncodeUtf8(chars);
+  if (!call.eval.ChargeBytes(result.size(), call.expr.span)) return false;
+  *out = Object(Value(std::move(result)));
+  return true;
+}
+
+// Jinja2's title: words start after runs of '-', whitespace, '(', '{', '['
+// and '<'; the first letter of each is upper-cased, the rest lower-cased.
+bool FilterTitle(FilterCall& call, Object* out) {
+  std::u32string s, result;
+  if (!InputChars(call, &s)) return false;
+  auto separator = [](char32_t c) {
+    return c == U'-' || c == U'(' || c == U'{' || c == U'[' || c == U'<' ||
+           IsSpace(c);
+  };
+  size_t i = 0;
+  while (i < s.size()) {
+    size_t j = i;
+    bool sep = separator(s[i]);
+    while (j < s.size() && separator(s[j]) == sep) ++j;
+    if (sep) {
+      result.append(s, i, j - i);
+    } else {
+      result += Upper(std::u32string_view(s).substr(i, 1));
+      result += Lower(std::u32string_view(s).substr(i + 1, j - i - 1));
+    }
+    i = j;
+  }
+  return CharsResult(call, result, out);
+}
+
+// Python's str.capitalize(): the first character in title case, the rest
+// lower-cased (with the final sigma rule over the whole string).
+bool FilterCapitalize(FilterCall& call, Object* out) {
+  std::u32string s;
+  if (!InputChars(call, &s)) return false;
+  if (s.empty()) return CharsResult(call, s, out);
+  std::u32string lower = Lower(s);
+  size_t first = Lower(std::u32string_view(s).substr(0, 1)).size();
+  return CharsResult(call, Title(s[0]) + lower.substr(first), out);
+}
+
+// Python's str.center(width).
+bool FilterCenter(FilterCall& call, Object* out) {
+  std::u32string s;
+  int64_t width = 80;
+  if (call.args[0] && !(call.args[0]->is_value() &&
+                        (call.args[0]->value().type() == Type::kInt ||
+                         call.args[0]->value().type() == Type::kBool))) {
+    return call.Fail(StrCat("'", Evaluator::TypeName(*call.args[0]),
+                            "' cannot be interpreted as an integer"));
+  }
+  if (!call.IntArg(0, 80, &width) || !InputChars(call, &s)) return false;
+  int64_t length = static_cast<int64_t>(s.size());
+  if (width <= length) return CharsResult(call, s, out);
+  int64_t margin = width - length;
+  int64_t left = margin / 2 + (margin & width & 1);
+  std::string text = EncodeUtf8(s);
+  if (!call.eval.ChargeBytes(text.size() + static_cast<size_t>(margin),
+                             call.expr.span)) {
+    return false;
+  }
+  std::string result(static_cast<size_t>(left), ' ');
+  result += text;
+  result.append(static_cast<size_t>(margin - left), ' ');
+  *out = Object(Value(std::move(result)));
+  return true;
+}
+
+// Jinja2's wordcount: the matches of \w+.
+bool FilterWordcount(FilterCall& call, Object* out) {
+  std::u32string s;
+  if (!InputChars(call, &s)) return false;
+  int64_t words = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (IsWordChar(s[i]) && (i == 0 || !IsWordChar(s[i - 1]))) ++words;
+  }
+  *out = Object(Value(words));
+  return true;
+}
+
+// Ansible's split: str.split(sep, maxsplit) of a string.
+bool FilterSplit(FilterCall& call, Object* out) {
+  if (!call.input.is_value() || call.input.value().type() != Type::kString) {
+    return call.Fail(StrCat("split needs a string, not a ",
+                            Evaluator::TypeName(call.input)));
+  }
+  std::optional<std::string> sep;
+  Object sep_arg = call.Arg(0, Object(Value()));
+  if (!(sep_arg.is_value() && sep_arg.value().is_null())) {
+    if (!sep_arg.is_value() || sep_arg.value().type() != Type::kString) {
+      return call.Fail(
+          StrCat("must be str or None, not ", Evaluator::TypeName(sep_arg)));
+    }
+    if (sep_arg.value().string_value().empty()) {
+      return call.Fail("empty separator");
+    }
+    sep = sep_arg.value().string_value();
+  }
+  int64_t maxsplit = -1;
+  if (!call.IntArg(1, -1, &maxsplit)) return false;
+  std::vector<std::string> parts;
+  if (!PySplit(call.input.value().string_value(), sep, maxsplit, &parts)) {
+    return call.Fail("the string is not valid UTF-8");
+  }
+  if (!call.eval.ChargeIterations(static_cast<int64_t>(parts.size()),
+                                  call.expr.span)) {
+    return false;
+  }
+  std::vector<Value> items;
+  for (std::string& part : parts) items.push_back(Value(std::move(part)));
+  *out = Object(Value::List(std::move(items)));
+  return true;
+}
+
 std::vector<FilterDef> MakeStringFilters() {
   return {
       {"join", {{"d", "attribute"}, 0}, FilterJoin},
@@ -202,6 +327,11 @@ std::vector<FilterDef> MakeStringFilters() {
       {"replace", {{"old", "new", "count"}, 2}, FilterReplace},
       {"indent", {{"width", "first", "blank"}, 0}, FilterIndent},
       {"quote", {{}, 0}, FilterQuote, false, true},
+      {"title", {{}, 0}, FilterTitle},
+      {"capitalize", {{}, 0}, FilterCapitalize},
+      {"center", {{"width"}, 0}, FilterCenter},
+      {"wordcount", {{}, 0}, FilterWordcount},
+      {"split", {{"sep", "maxsplit"}, 0}, FilterSplit, false, true},
   };
 }
 

@@ -71,6 +71,21 @@ def case_tables(name, convert):
     return lines
 
 
+def title_table():
+    """The code points whose title case (str.capitalize's first letter)
+    differs from their upper case, with the title case mapping."""
+    lines = ["const CaseSpecial kTitleSpecial[] = {"]
+    for c in range(MAX):
+        title, upper = chr(c).title(), chr(c).upper()
+        if title == upper:
+            continue
+        m = [ord(x) for x in title]
+        padded = m + [0] * (3 - len(m))
+        lines.append(f"    {{0x{c:X}, {{{', '.join(f'0x{x:X}' for x in padded)}}}}},")
+    lines.append("};")
+    return lines
+
+
 def range_table(name, pred):
     lines = [f"const CodeRange k{name}[] = {{"]
     lines += [f"    {{0x{a:X}, 0x{b:X}}}," for a, b in ranges(pred)]
@@ -105,6 +120,7 @@ def main():
     ]
     out += case_tables("Upper", str.upper)
     out += case_tables("Lower", str.lower)
+    out += title_table()
     out += ["const CaseRun kSimpleLowerRuns[] = {"]
     simple = {c: simple_lower(c) - c for c in range(MAX) if simple_lower(c) != c}
     out += [f"    {{0x{f:X}, 0x{l:X}, {s}, {d}}}," for f, l, s, d in delta_runs(simple)]
@@ -123,6 +139,7 @@ def main():
         "      CAIRN_TABLE(kUpperSpecial),",
         "      CAIRN_TABLE(kLowerRuns),",
         "      CAIRN_TABLE(kLowerSpecial),",
+        "      CAIRN_TABLE(kTitleSpecial),",
         "      CAIRN_TABLE(kSimpleLowerRuns),",
         "      CAIRN_TABLE(kPrintable),",
         "      CAIRN_TABLE(kSpace),",

@@ -23,8 +23,12 @@ ansible/template/__init__.py, ansible-core 2.14), and this script with it:
     are itself); finalize prints None as '' and unrolls iterators, dict
     views and ranges into lists;
   * the filters to_json, to_yaml, to_nice_json, to_nice_yaml, b64encode,
-    regex_*, bool, ternary, quote, mandatory, basename, dirname, the tests
-    match and search, and the global dict.
+    b64decode, regex_*, bool, ternary, quote, mandatory, basename, dirname,
+    splitext, path_join, split, comment, extract, combine, dict2items,
+    items2dict, flatten, unique (Ansible's, which replaces Jinja2's), union,
+    intersect, difference, symmetric_difference, the tests match and
+    search, and the global dict. Each is written here from Ansible's
+    documented behaviour; `--ansible` checks them against Ansible itself.
 Uses only the standard library, jinja2 and (for to_yaml) yaml.
 """
 
@@ -36,7 +40,8 @@ import os
 import re
 import shlex
 import sys
-from collections.abc import Iterator, MappingView
+from collections.abc import (Hashable, Iterator, Mapping, MappingView,
+                             MutableMapping, MutableSequence, Sequence)
 
 try:
     import jinja2
@@ -63,9 +68,23 @@ def make_environment():
         def __contains__(self, item):
             return self
 
+    def fail_on_undefined(thing):
+        # Ansible's _fail_on_undefined: an undefined value anywhere in a
+        # list or dict fails.
+        if isinstance(thing, Mapping):
+            for value in thing.values():
+                fail_on_undefined(value)
+        elif is_sequence(thing):
+            for item in thing:
+                fail_on_undefined(item)
+        elif isinstance(thing, StrictUndefined):
+            str(thing)
+
     def finalize(thing):
-        # Ansible's _ansible_finalize: None prints as nothing, and iterators,
-        # dict views and ranges are unrolled into lists.
+        # Ansible's _ansible_finalize: None prints as nothing, undefined
+        # values inside lists and dicts fail, and iterators, dict views and
+        # ranges are unrolled into lists.
+        fail_on_undefined(thing)
         if thing is None:
             return ""
         if isinstance(thing, (Iterator, MappingView, range)):
@@ -132,6 +151,162 @@ def make_environment():
     def quote(a):
         return shlex.quote("" if a is None else str(a))
 
+    def b64decode(string, encoding="utf-8"):
+        return base64.b64decode(str(string).encode()).decode(
+            encoding, "surrogateescape")
+
+    def split(value, *args, **kwargs):
+        return str.split(value, *args, **kwargs)
+
+    def splitext(path):
+        return os.path.splitext(path)
+
+    def path_join(paths):
+        if isinstance(paths, str):
+            return os.path.join(paths)
+        if isinstance(paths, Sequence):
+            return os.path.join(*paths)
+        raise jinja2.TemplateRuntimeError("path_join: not a sequence")
+
+    def is_sequence(x):
+        return isinstance(x, Sequence) and not isinstance(x, (str, bytes))
+
+    # plugins/filter/core.py: splice nested lists in, `levels` deep or all
+    # the way, dropping None, 'None' and 'null'.
+    def flatten(seq, levels=None, skip_nulls=True):
+        out = []
+        for x in seq:
+            if skip_nulls and x in (None, "None", "null"):
+                continue
+            if not is_sequence(x):
+                out.append(x)
+            elif levels is None:
+                out.extend(flatten(x, skip_nulls=skip_nulls))
+            elif levels >= 1:
+                out.extend(flatten(x, int(levels) - 1, skip_nulls))
+            else:
+                out.append(x)
+        return out
+
+    # ansible/utils/vars.py merge_hash: `high` wins over `low`.
+    def merge(low, high, recursive, list_merge):
+        if list_merge not in ("replace", "keep", "append", "prepend",
+                              "append_rp", "prepend_rp"):
+            raise jinja2.TemplateRuntimeError("merge_hash: bad list_merge")
+        if not (isinstance(low, MutableMapping) and
+                isinstance(high, MutableMapping)):
+            raise jinja2.TemplateRuntimeError(
+                "failed to combine variables, expected dicts")
+        if low == {} or low == high:
+            return high.copy()
+        merged = low.copy()
+        if not recursive and list_merge == "replace":
+            merged.update(high)
+            return merged
+        for key, new in high.items():
+            if key not in merged:
+                merged[key] = new
+                continue
+            old = merged[key]
+            if (isinstance(old, MutableMapping) and
+                    isinstance(new, MutableMapping)):
+                merged[key] = (merge(old, new, recursive, list_merge)
+                               if recursive else new)
+            elif (isinstance(old, MutableSequence) and
+                  isinstance(new, MutableSequence)):
+                rest = [x for x in old if x not in new]
+                merged[key] = {
+                    "replace": new, "keep": old, "append": old + new,
+                    "prepend": new + old, "append_rp": rest + new,
+                    "prepend_rp": new + rest}[list_merge]
+            else:
+                merged[key] = new
+        return merged
+
+    def combine(*terms, **kwargs):
+        recursive = kwargs.pop("recursive", False)
+        list_merge = kwargs.pop("list_merge", "replace")
+        if kwargs:
+            raise jinja2.TemplateRuntimeError("combine: unknown arguments")
+        dicts = flatten(terms, levels=1)
+        if not dicts:
+            return {}
+        result = dicts[-1]
+        for d in reversed(dicts[:-1]):
+            result = merge(d, result, recursive, list_merge)
+        return result
+
+    def dict2items(d, key_name="key", value_name="value"):
+        if not isinstance(d, Mapping):
+            raise jinja2.TemplateRuntimeError("dict2items requires a dict")
+        return [{key_name: k, value_name: v} for k, v in d.items()]
+
+    def items2dict(seq, key_name="key", value_name="value"):
+        if not is_sequence(seq):
+            raise jinja2.TemplateRuntimeError("items2dict requires a list")
+        return dict((x[key_name], x[value_name]) for x in seq)
+
+    @jinja2.pass_environment
+    def extract(environment, item, container, morekeys=None):
+        keys = [item] + (morekeys if isinstance(morekeys, list) else
+                         [] if morekeys is None else [morekeys])
+        for key in keys:
+            container = environment.getitem(container, key)
+        return container
+
+    # mathstuff.py: Jinja2's unique first; if that fails, without
+    # case_sensitive=False or an attribute, a loop comparing with ==.
+    def unique(a, case_sensitive=None, attribute=None):
+        try:
+            return list(jinja2.filters.do_unique(
+                env, a, case_sensitive=bool(case_sensitive),
+                attribute=attribute))
+        except Exception:
+            if case_sensitive is False or attribute:
+                raise
+        out = []
+        for x in a:
+            if x not in out:
+                out.append(x)
+        return out
+
+    def set_filter(kind):
+        def apply(a, b):
+            if isinstance(a, Hashable) and isinstance(b, Hashable):
+                sets = {"union": set.union, "intersect": set.intersection,
+                        "difference": set.difference,
+                        "symmetric_difference": set.symmetric_difference}
+                return sets[kind](set(a), set(b))
+            if kind == "union":
+                return unique(a + b, True)
+            if kind == "intersect":
+                return unique([x for x in a if x in b], True)
+            if kind == "difference":
+                return unique([x for x in a if x not in b], True)
+            common = set_filter("intersect")(a, b)
+            return [x for x in set_filter("union")(a, b) if x not in common]
+        return apply
+
+    def comment(text, style="plain", **kw):
+        styles = {"plain": ("", "# ", ""), "erlang": ("", "% ", ""),
+                  "c": ("", "// ", ""), "cblock": ("/*", " * ", " */"),
+                  "xml": ("<!--", " - ", "-->")}
+        beginning, decoration, end = styles[style]
+        decoration = kw.get("decoration", decoration)
+        nl = kw.get("newline", "\n")
+        beginning = kw.get("beginning", beginning)
+        end = kw.get("end", end)
+        prefix = kw.get("prefix", decoration.rstrip())
+        postfix = kw.get("postfix", decoration.rstrip())
+        out = beginning + nl if beginning else ""
+        if prefix:
+            line = prefix + nl if prefix != nl else nl
+            out += line * int(kw.get("prefix_count", 1))
+        body = decoration + text.replace(nl, nl + decoration)
+        out += body.replace(decoration + nl, decoration.rstrip() + nl)
+        out += (nl + postfix) * int(kw.get("postfix_count", 1))
+        return out + (nl + end if end else "")
+
     def regex_test(value, pattern, ignorecase=False, multiline=False,
                    match_type="search"):
         flags = (re.I if ignorecase else 0) | (re.M if multiline else 0)
@@ -147,8 +322,14 @@ def make_environment():
         "bool": to_bool, "ternary": ternary, "quote": quote,
         "to_nice_json": to_nice_json, "to_nice_yaml": to_nice_yaml,
         "mandatory": mandatory, "basename": os.path.basename,
-        "dirname": os.path.dirname,
+        "dirname": os.path.dirname, "b64decode": b64decode, "split": split,
+        "splitext": splitext, "path_join": path_join, "flatten": flatten,
+        "combine": combine, "dict2items": dict2items,
+        "items2dict": items2dict, "extract": extract, "unique": unique,
+        "comment": comment,
     }
+    for kind in ("union", "intersect", "difference", "symmetric_difference"):
+        filters[kind] = set_filter(kind)
     env.filters.update(filters)
     # Ansible unrolls what a filter returns when it is an iterator, a dict
     # view or a range (JinjaPluginIntercept), except for string filters.
@@ -171,8 +352,9 @@ def make_environment():
     for name, f in filters.items():
         env.filters["ansible.builtin." + name] = f
     for name in ("match", "search"):
-        test = (lambda kind: lambda v, p, i=False, m=False: regex_test(
-            v, p, i, m, kind))(name)
+        test = (lambda kind: lambda v, pattern, ignorecase=False,
+                multiline=False: regex_test(v, pattern, ignorecase,
+                                            multiline, kind))(name)
         env.tests[name] = env.tests["ansible.builtin." + name] = test
     env.globals["dict"] = dict
     return env

@@ -4,12 +4,15 @@
 // What an expression evaluates to: a Value, or one of the few things that
 // exist only while rendering: an undefined variable (which fails when used,
 // like Ansible's StrictUndefined), a lazy range(), a view of a dict
-// (.keys(), .values(), .items()) or a for loop's `loop`. Internal.
+// (.keys(), .values(), .items()), a for loop's `loop`, or a list that holds
+// undefined elements (what map(attribute='x') makes of items without x,
+// for select('defined') to drop). Internal.
 
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "compiler/template/source_error.h"
 #include "compiler/template/template.h"
@@ -20,7 +23,16 @@ using jinja::Value;
 
 class Object {
  public:
-  enum class Kind { kValue, kUndefined, kRange, kKeys, kValues, kItems, kLoop };
+  enum class Kind {
+    kValue,
+    kUndefined,
+    kRange,
+    kKeys,
+    kValues,
+    kItems,
+    kLoop,
+    kList,
+  };
 
   // A plain value.
   Object(Value value) : value_(std::move(value)) {}  // NOLINT: implicit.
@@ -67,6 +79,19 @@ class Object {
     return o;
   }
 
+  // A list of `elements`, some of them (strictly) undefined, the others
+  // values. Like Ansible's lists holding AnsibleUndefined, it can be
+  // counted, indexed and iterated, and fails when converted or printed.
+  // Evaluator::MakeList builds a plain value instead when nothing is
+  // undefined.
+  static Object List(std::vector<Object> elements) {
+    Object o;
+    o.kind_ = Kind::kList;
+    o.elements_ =
+        std::make_shared<const std::vector<Object>>(std::move(elements));
+    return o;
+  }
+
   Kind kind() const { return kind_; }
   bool is_value() const { return kind_ == Kind::kValue; }
   bool is_undefined() const { return kind_ == Kind::kUndefined; }
@@ -107,6 +132,8 @@ class Object {
                                 static_cast<uint64_t>(i) *
                                     static_cast<uint64_t>(c_));
   }
+  // kList.
+  const std::vector<Object>& elements() const { return *elements_; }
   // kLoop.
   int64_t index0() const { return a_; }
   int64_t length() const { return b_; }
@@ -116,6 +143,7 @@ class Object {
   Value value_;
   std::shared_ptr<const std::string> message_;
   std::shared_ptr<const std::string> name_;
+  std::shared_ptr<const std::vector<Object>> elements_;
   Span span_;
   int64_t a_ = 0;
   int64_t b_ = 0;

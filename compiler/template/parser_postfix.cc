@@ -317,6 +317,14 @@ ExprPtr Parser::ParseFilter(ExprPtr node) {
            StrCat("filter '", name, "': ", message));
       return nullptr;
     }
+    if (filter->check != nullptr) {
+      Span where = {name_span.begin, node->span.end};
+      if (std::string message = filter->check(node->args, &where);
+          !message.empty()) {
+        Fail(where, std::move(message));
+        return nullptr;
+      }
+    }
   }
   return node;
 }

@@ -87,9 +87,8 @@ bool PySplit(std::string_view text, const std::optional<std::string>& sep,
     while (i < s.size() && IsSpace(s[i])) ++i;
     if (i >= s.size()) break;
     if (maxsplit >= 0 && done >= maxsplit) {
-      size_t e = s.size();
-      while (e > i && IsSpace(s[e - 1])) --e;
-      out->push_back(EncodeUtf8(std::u32string_view(s).substr(i, e - i)));
+      // The rest, trailing whitespace included, as CPython does.
+      out->push_back(EncodeUtf8(std::u32string_view(s).substr(i)));
       break;
     }
     size_t j = i;

@@ -72,7 +72,8 @@ bool TestMapping(FilterCall& call, bool* out) {
 // not on Ansible's strict one).
 bool TestSequence(FilterCall& call, bool* out) {
   Object::Kind kind = call.input.kind();
-  *out = kind == Object::Kind::kRange || call.input.is_lenient_undefined() ||
+  *out = kind == Object::Kind::kRange || kind == Object::Kind::kList ||
+         call.input.is_lenient_undefined() ||
          IsType(call.input, Type::kString) || IsType(call.input, Type::kList) ||
          IsType(call.input, Type::kMap);
   return true;

@@ -188,6 +188,19 @@ std::u32string Upper(std::u32string_view text) {
   return out;
 }
 
+std::u32string Title(char32_t c) {
+  const UnicodeTables& t = Tables();
+  std::u32string out;
+  if (const CaseSpecial* s = FindSpecial(t.title_special, c)) {
+    for (char32_t m : s->mapped) {
+      if (m != 0) out.push_back(m);
+    }
+    return out;
+  }
+  AppendMapped(t.upper_runs, t.upper_special, c, &out);
+  return out;
+}
+
 std::u32string Lower(std::u32string_view text) {
   const UnicodeTables& t = Tables();
   std::u32string out;

@@ -45,6 +45,10 @@ char32_t SimpleLower(char32_t c);
 std::u32string Upper(std::u32string_view text);
 std::u32string Lower(std::u32string_view text);
 
+// The full title case mapping of one character, which str.capitalize()
+// applies to the first ("ǆ" -> "ǅ", "ß" -> "Ss").
+std::u32string Title(char32_t c);
+
 // Python's str.strip() without arguments: Unicode whitespace off both ends.
 std::u32string_view StripSpace(std::u32string_view text);
 

@@ -42,6 +42,8 @@ struct UnicodeTables {
   Table<CaseSpecial> upper_special;
   Table<CaseRun> lower_runs;
   Table<CaseSpecial> lower_special;
+  // Title case where it differs from upper case (str.capitalize).
+  Table<CaseSpecial> title_special;
   Table<CaseRun> simple_lower_runs;
   Table<CodeRange> printable;
   Table<CodeRange> space;
