@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# A local apt repository for test hosts, which have no route to a mirror.
+#
+#   apt_repo.sh build REPO [DEB...]
+#       Makes REPO a flat repository ("deb file:REPO ./") holding the given
+#       .deb files and the test packages cairn-test-hello 1.0 and 1.1 (both
+#       versions are listed, so a test can install 1.0 and then upgrade).
+#       cairn-test-hello installs /usr/bin/cairn-test-hello, which prints
+#       "cairn-test-hello VERSION". Indexed with apt-ftparchive (apt-utils).
+#   apt_repo.sh configure FLEET_DIR HOST REPO
+#       Copies REPO into HOST at /srv/cairn-test-repo, points apt at it
+#       (/etc/apt/sources.list.d/cairn-test.list, [trusted=yes]: unsigned)
+#       and runs apt-get update there. The host's other sources stay as they
+#       are (the rootfs has none), so apt-get install works offline.
+set -euo pipefail
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+export LC_ALL=C
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+readonly HERE
+readonly HOST_REPO=/srv/cairn-test-repo
+
+die() { echo "apt_repo.sh: $*" >&2; exit 1; }
+
+# Builds cairn-test-hello VERSION into DIR with dpkg-deb.
+hello_deb() {  # VERSION DIR
+  local version="$1" out="$2" tree
+  tree="$(mktemp -d)"
+  mkdir -p "$tree/DEBIAN" "$tree/usr/bin"
+  cat >"$tree/DEBIAN/control" <<EOF
+Package: cairn-test-hello
+Version: $version
+Architecture: all
+Maintainer: Cairn tests <cairn-tests@localhost>
+Section: misc
+Priority: optional
+Description: Cairn test package
+ Installed by the agent's integration tests from a local repository.
+EOF
+  printf '#!/bin/sh\necho "cairn-test-hello %s"\n' "$version" >"$tree/usr/bin/cairn-test-hello"
+  chmod 755 "$tree/usr/bin/cairn-test-hello"
+  dpkg-deb --root-owner-group -Zgzip --build "$tree" \
+    "$out/cairn-test-hello_${version}_all.deb" >/dev/null
+  rm -rf "$tree"
+}
+
+cmd_build() {
+  (($# >= 1)) || die "usage: apt_repo.sh build REPO [DEB...]"
+  local repo="$1" deb
+  shift
+  command -v dpkg-deb >/dev/null || die "dpkg-deb is missing"
+  command -v apt-ftparchive >/dev/null || die "apt-ftparchive is missing: run tools/setup"
+  mkdir -p "$repo"
+  for deb in "$@"; do
+    [[ "$deb" == *.deb && -f "$deb" ]] || die "$deb is not a .deb file"
+    cp "$deb" "$repo/"
+  done
+  hello_deb 1.0 "$repo"
+  hello_deb 1.1 "$repo"
+  (
+    cd "$repo"
+    apt-ftparchive packages . >Packages
+    gzip -9nc Packages >Packages.gz
+    apt-ftparchive -o APT::FTPArchive::Release::Origin=cairn-test \
+      -o APT::FTPArchive::Release::Label=cairn-test release . >Release
+  )
+  # apt reads file: repositories as its unprivileged _apt user.
+  chmod -R a+rX "$repo"
+}
+
+cmd_configure() {
+  (($# == 3)) || die "usage: apt_repo.sh configure FLEET_DIR HOST REPO"
+  local dir="$1" host="$2" repo="$3"
+  [[ -f "$repo/Packages" ]] || die "$repo is not a repository (apt_repo.sh build makes one)"
+  local fleet=("$HERE/fleet.sh" exec "$dir" "$host")
+  "${fleet[@]}" sh -c "rm -rf $HOST_REPO && mkdir -p $HOST_REPO"
+  tar -C "$repo" -cf - . | "${fleet[@]}" tar -C "$HOST_REPO" -xf - --no-same-owner
+  echo "deb [trusted=yes] file:$HOST_REPO ./" |
+    "${fleet[@]}" sh -c 'cat >/etc/apt/sources.list.d/cairn-test.list'
+  "${fleet[@]}" apt-get -q -o Dpkg::Use-Pty=0 update >/dev/null ||
+    die "apt-get update failed in $host"
+}
+
+main() {
+  local cmd="${1:-}"
+  shift || true
+  case "$cmd" in
+    build) cmd_build "$@" ;;
+    configure) cmd_configure "$@" ;;
+    *) sed -n '2,15s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2; exit 2 ;;
+  esac
+}
+
+main "$@"
