@@ -28,7 +28,6 @@ constexpr char kUsage[] =
     "usage: cairn-agent [--listen HOST:PORT] [--unix PATH] [--tls-dir DIR]\n"
     "                   [--state-dir DIR] [--insecure]\n";
 
-
 void Stop(int) {
   // Shutdown is not async-signal-safe; a helper thread would be cleaner, but
   // systemd's SIGTERM only needs the process to end: exit without flushing.

@@ -8,28 +8,14 @@
 #include "google/protobuf/reflection.h"
 #include "lang/diagnostics/suggest.h"
 #include "proto/cairn/v1/options.pb.h"
+#include "proto/spelling.h"
 
 namespace cairn::eval {
 namespace {
 
 namespace pb = google::protobuf;
 
-// ENSURE_PRESENT in enum Ensure is written `present`.
-std::string EnumSpelling(const pb::EnumValueDescriptor* value) {
-  std::string prefix;
-  for (char c : value->type()->name()) {
-    if (std::isupper(static_cast<unsigned char>(c)) && !prefix.empty()) {
-      prefix += '_';
-    }
-    prefix += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  }
-  prefix += '_';
-  std::string name = value->name();
-  if (name.rfind(prefix, 0) == 0) name = name.substr(prefix.size());
-  for (char& c : name) c = static_cast<char>(std::tolower(c));
-  return name;
-}
-
+// The value of `e` that configurations write as `spelling`, or nullptr.
 const pb::EnumValueDescriptor* FindEnumValue(const pb::EnumDescriptor* e,
                                              std::string_view spelling) {
   for (int i = 1; i < e->value_count(); ++i) {

@@ -9,6 +9,7 @@
 #include "base/strings.h"
 #include "google/protobuf/descriptor.pb.h"
 #include "proto/cairn/v1/options.pb.h"
+#include "proto/spelling.h"
 
 namespace cairn::docs {
 namespace {
@@ -74,25 +75,6 @@ Usage UsageOf(const std::string& kind, const std::string& id) {
           StrCat("In a host or a role. Its label is its `", id,
                  "`, unique on a host among ", kind, " resources."),
           true};
-}
-
-// ENSURE_PRESENT in enum Ensure is written `present` (as in
-// compiler/eval/fill.cc).
-std::string EnumSpelling(const pb::EnumValueDescriptor* value) {
-  std::string prefix;
-  for (char c : value->type()->name()) {
-    if (std::isupper(static_cast<unsigned char>(c)) && !prefix.empty()) {
-      prefix += '_';
-    }
-    prefix += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  }
-  prefix += '_';
-  std::string name = value->name();
-  if (StartsWith(name, prefix)) name = name.substr(prefix.size());
-  for (char& c : name) {
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  }
-  return name;
 }
 
 // "`a`", "`a` or `b`", "`a`, `b` or `c`".
