@@ -5,6 +5,7 @@
 #include <ctime>
 #include <map>
 #include <queue>
+#include <set>
 
 #include "agent/engine/journal.h"
 #include "agent/providers/provider.h"
@@ -127,13 +128,118 @@ absl::StatusOr<std::vector<int>> ApplyOrder(const v1::Catalog& catalog) {
 }
 
 Engine::Engine(Host& host, EngineOptions options)
-    : host_(host), options_(std::move(options)) {}
+    : host_(host), options_(std::move(options)) {
+  watchdog_ = std::thread([this] { Watch(); });
+}
+
+Engine::~Engine() {
+  {
+    std::lock_guard<std::mutex> lock(status_mutex_);
+    stopping_ = true;
+  }
+  changed_.notify_all();
+  watchdog_.join();
+}
+
+void Engine::Watch() {
+  std::unique_lock<std::mutex> lock(status_mutex_);
+  while (!stopping_) {
+    if (awaiting_.empty()) {
+      changed_.wait(lock);
+      continue;
+    }
+    if (std::chrono::steady_clock::now() < deadline_) {
+      changed_.wait_until(lock, deadline_);
+      continue;
+    }
+    lock.unlock();
+    RollBack(StrCat("not confirmed within ", timeout_millis_ / 1000.0, " s"));
+    lock.lock();
+  }
+}
+
+void Engine::RollBack(const std::string& why) {
+  std::lock_guard<std::mutex> apply(apply_mutex_);
+  std::vector<std::string> kinds;
+  {
+    std::lock_guard<std::mutex> lock(status_mutex_);
+    kinds.swap(awaiting_);  // Empty if Confirm came first.
+    status_.set_awaiting_confirm(false);
+    status_.set_confirm_deadline(0);
+  }
+  ProviderContext context = Context(options_.fingerprint_key);
+  std::string outcome;
+  for (const std::string& kind : kinds) {
+    absl::Status status = FindProvider(kind)->Rollback(context);
+    std::string line =
+        status.ok() ? StrCat(kind, ": restored the previous state: ", why)
+                    : StrCat(kind, ": ", why,
+                             ", and restoring the previous "
+                             "state failed: ",
+                             std::string(status.message()));
+    std::fputs(StrCat("cairn-agent: ", line, "\n").c_str(), stderr);
+    StrAppend(&outcome, outcome.empty() ? "" : "; ", line);
+  }
+  if (outcome.empty()) return;
+  std::lock_guard<std::mutex> lock(status_mutex_);
+  status_.set_rolled_back(outcome);
+}
+
+bool Engine::Confirm() {
+  // After any Apply in progress, which must not see half a confirmation.
+  std::lock_guard<std::mutex> apply(apply_mutex_);
+  std::vector<std::string> kinds;
+  {
+    std::lock_guard<std::mutex> lock(status_mutex_);
+    if (awaiting_.empty()) return false;
+    kinds.swap(awaiting_);
+    status_.set_awaiting_confirm(false);
+    status_.set_confirm_deadline(0);
+  }
+  changed_.notify_all();
+  ProviderContext context = Context(options_.fingerprint_key);
+  for (const std::string& kind : kinds) {
+    absl::Status status = FindProvider(kind)->DiscardRollback(context);
+    std::fputs(StrCat("cairn-agent: ", kind, ": confirmed",
+                      status.ok() ? "" : "; forgetting the kept state failed: ",
+                      std::string(status.message()), "\n")
+                   .c_str(),
+               stderr);
+  }
+  return true;
+}
+
+ProviderContext Engine::Context(const std::string& fingerprint_key) {
+  ProviderContext context;
+  context.host = &host_;
+  context.fingerprint_key = fingerprint_key;
+  context.backup_dir = StrCat(options_.state_dir, "/backup");
+  return context;
+}
 
 absl::Status Engine::Recover() {
+  // A change the controller never confirmed before the agent stopped: the
+  // controller may be cut off, so the previous state comes back now.
+  ProviderContext context = Context(options_.fingerprint_key);
+  std::string restored;
+  for (const Provider* provider : AllProviders()) {
+    if (!provider->NeedsConfirm()) continue;
+    absl::StatusOr<bool> pending = provider->RollbackPending(context);
+    if (!pending.ok()) return pending.status();
+    if (!*pending) continue;
+    absl::Status status = provider->Rollback(context);
+    if (!status.ok()) return status;
+    std::string line = StrCat(provider->kind(),
+                              ": restored the previous state: the agent "
+                              "stopped before the change was confirmed");
+    std::fputs(StrCat("cairn-agent: ", line, "\n").c_str(), stderr);
+    StrAppend(&restored, restored.empty() ? "" : "; ", line);
+  }
   Journal journal(host_, StrCat(options_.state_dir, "/journal"));
   absl::StatusOr<Journal::Recovered> recovered = journal.Read();
   if (!recovered.ok()) return recovered.status();
   std::lock_guard<std::mutex> lock(status_mutex_);
+  status_.set_rolled_back(restored);
   for (const v1::ResourceRef& ref : recovered->interrupted) {
     *status_.add_interrupted() = ref;
     std::fputs(StrCat("cairn-agent: interrupted by a crash: ", ref.kind(), " ",
@@ -150,10 +256,7 @@ absl::Status Engine::Recover() {
 v1::CheckResponse Engine::Check(const v1::Catalog& catalog,
                                 const std::string& fingerprint_key) {
   v1::CheckResponse out;
-  ProviderContext context;
-  context.host = &host_;
-  context.fingerprint_key = fingerprint_key;
-  context.backup_dir = StrCat(options_.state_dir, "/backup");
+  ProviderContext context = Context(fingerprint_key);
   for (const v1::Resource& r : catalog.resources()) {
     const Provider* provider = FindProvider(r.kind());
     absl::StatusOr<v1::ResourceDiff> diff =
@@ -174,12 +277,23 @@ v1::CheckResponse Engine::Check(const v1::Catalog& catalog,
 }
 
 absl::Status Engine::Apply(
-    const v1::Catalog& catalog, const std::string& fingerprint_key,
+    const v1::Catalog& catalog, const ApplyOptions& options,
     const std::function<void(const v1::ApplyEvent&)>& on_event) {
   std::unique_lock<std::mutex> busy(apply_mutex_, std::try_to_lock);
   if (!busy.owns_lock()) {
     return absl::FailedPreconditionError(
         "busy: another apply is running on this host");
+  }
+  {
+    std::lock_guard<std::mutex> lock(status_mutex_);
+    if (!awaiting_.empty()) {
+      auto left = std::chrono::duration_cast<std::chrono::seconds>(
+          deadline_ - std::chrono::steady_clock::now());
+      return absl::FailedPreconditionError(
+          StrCat("busy: a ", StrJoin(awaiting_, " and "),
+                 " change awaits Confirm; confirm it, or it is rolled back in ",
+                 std::max<int64_t>(left.count(), 0), " s"));
+    }
   }
   absl::StatusOr<std::vector<int>> order = ApplyOrder(catalog);
   if (!order.ok()) return order.status();
@@ -187,10 +301,10 @@ absl::Status Engine::Apply(
   Journal journal(host_, StrCat(options_.state_dir, "/journal"));
   absl::StatusOr<Journal::Recovered> recovered = journal.Read();
   if (!recovered.ok()) return recovered.status();
-  ProviderContext context;
-  context.host = &host_;
-  context.fingerprint_key = fingerprint_key;
-  context.backup_dir = StrCat(options_.state_dir, "/backup");
+  ProviderContext context = Context(options.fingerprint_key);
+  // Kinds whose previous state was kept for commit-confirm, and whether a
+  // change of theirs then went through.
+  std::map<std::string, bool> kept;
 
   auto emit = [&](v1::ApplyEvent e) {
     Log(e);
@@ -256,10 +370,15 @@ absl::Status Engine::Apply(
       for (const v1::Notify& n : r.notify()) {
         if (status.ok()) status = owe(n);
       }
+      if (status.ok() && provider->NeedsConfirm() && !kept.count(r.kind())) {
+        status = provider->SaveForRollback(context);
+        if (status.ok()) kept[r.kind()] = false;
+      }
       if (status.ok()) status = journal.Begin(RefOf(r));
       if (status.ok()) status = provider->Apply(r, *diff, context);
       absl::Status done = journal.Done(RefOf(r));
       if (status.ok()) status = done;
+      if (status.ok() && kept.count(r.kind())) kept[r.kind()] = true;
     }
     event.set_duration_micros(MicrosSince(start));
     if (!status.ok()) {
@@ -308,8 +427,32 @@ absl::Status Engine::Apply(
   }
   absl::Status reset = journal.Reset(still_owed);
 
+  // A kind kept but not changed (its Apply failed and left the previous
+  // state) has nothing to confirm.
+  std::vector<std::string> awaiting;
+  for (const auto& [kind, changed] : kept) {
+    if (changed) {
+      awaiting.push_back(kind);
+    } else if (absl::Status s = FindProvider(kind)->DiscardRollback(context);
+               !s.ok() && reset.ok()) {
+      reset = s;
+    }
+  }
+
   std::lock_guard<std::mutex> lock(status_mutex_);
   status_.Clear();
+  if (!awaiting.empty()) {
+    awaiting_ = std::move(awaiting);
+    timeout_millis_ = options.confirm_timeout.count();
+    deadline_ = std::chrono::steady_clock::now() + options.confirm_timeout;
+    status_.set_awaiting_confirm(true);
+    status_.set_confirm_deadline(
+        std::chrono::duration_cast<std::chrono::seconds>(
+            (std::chrono::system_clock::now() + options.confirm_timeout)
+                .time_since_epoch())
+            .count());
+    changed_.notify_all();
+  }
   status_.set_catalog_digest(Sha256Hex(catalog.SerializeAsString()));
   status_.set_applied_at(static_cast<int64_t>(std::time(nullptr)));
   status_.set_success(all_ok);

@@ -5,12 +5,17 @@
 // change, no side effect) and Apply (in dependency order, with durable
 // notifications and a journal). One Apply at a time.
 
+#include <chrono>
+#include <condition_variable>
 #include <functional>
 #include <mutex>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "agent/host/host.h"
+#include "agent/providers/provider.h"
 #include "proto/cairn/v1/agent.pb.h"
 #include "proto/cairn/v1/catalog.pb.h"
 
@@ -24,12 +29,24 @@ struct EngineOptions {
   std::string fingerprint_key;
 };
 
+struct ApplyOptions {
+  // As in EngineOptions; sent by the controller.
+  std::string fingerprint_key;
+  // How long a change that needs confirming (the firewall) waits for
+  // Confirm before the previous state is restored.
+  std::chrono::milliseconds confirm_timeout = std::chrono::seconds(60);
+};
+
 class Engine {
  public:
   Engine(Host& host, EngineOptions options);
+  // Waits for the confirm watchdog to stop; an unconfirmed change stays
+  // pending on disk, and Recover restores it at the next start.
+  ~Engine();
 
   // Reads what an earlier run left in the journal (changes a crash
-  // interrupted, notifications owed); call once at start.
+  // interrupted, notifications owed) and restores any change that was
+  // never confirmed; call once at start.
   absl::Status Recover();
 
   // What applying `catalog` would change. Runs only Check of each
@@ -43,19 +60,42 @@ class Engine {
   // skipped. Notifications (reload after a changed config) are written to
   // the journal before the triggering change and run once at the end, or
   // at the next Apply if this one dies first. FailedPrecondition ("busy")
-  // when another Apply is running.
+  // when another Apply is running, or while a change awaits Confirm.
+  //
+  // Commit-confirm: before a kind that can cut the controller off (the
+  // firewall) changes, its state is kept; when Apply returns, the change
+  // awaits Confirm until options.confirm_timeout has passed, after which
+  // the kept state is restored by a watchdog thread.
   absl::Status Apply(
-      const v1::Catalog& catalog, const std::string& fingerprint_key,
+      const v1::Catalog& catalog, const ApplyOptions& options,
       const std::function<void(const v1::ApplyEvent&)>& on_event);
+
+  // Keeps the change awaiting confirmation. False when nothing awaits
+  // (never applied, already confirmed, or already rolled back).
+  bool Confirm();
 
   v1::StatusResponse Status();
 
  private:
+  ProviderContext Context(const std::string& fingerprint_key);
+  // Restores what is kept for each kind in awaiting_, then forgets it.
+  void RollBack(const std::string& why);
+  // The watchdog thread: rolls back when the deadline passes.
+  void Watch();
+
   Host& host_;
   EngineOptions options_;
   std::mutex apply_mutex_;  // Held for the whole of an Apply.
-  std::mutex status_mutex_;
+
+  std::mutex status_mutex_;  // Guards everything below.
   v1::StatusResponse status_;
+  // Kinds with a change awaiting Confirm, and until when.
+  std::vector<std::string> awaiting_;
+  std::chrono::steady_clock::time_point deadline_;
+  int64_t timeout_millis_ = 0;
+  bool stopping_ = false;
+  std::condition_variable changed_;
+  std::thread watchdog_;
 };
 
 // The order resources are applied in: indexes into catalog.resources, each

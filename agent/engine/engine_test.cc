@@ -89,6 +89,51 @@ class TestFail : public Provider {
 };
 CAIRN_REGISTER_PROVIDER(TestFail);
 
+// "tguard" needs confirming, like the firewall: its state is the content
+// of /etc/guard, kept in /var/lib/cairn/guard.kept while unconfirmed.
+class TestGuard : public Provider {
+ public:
+  static constexpr char kLive[] = "/etc/guard";
+  static constexpr char kKept[] = "/var/lib/cairn/guard.kept";
+  std::string_view kind() const override { return "tguard"; }
+  bool NeedsConfirm() const override { return true; }
+  absl::StatusOr<v1::ResourceDiff> Check(
+      const v1::Resource& r, ProviderContext& context) const override {
+    v1::ResourceDiff diff;
+    absl::StatusOr<std::string> now = context.host->ReadFile(kLive);
+    diff.set_action(now.ok() && *now == r.id()
+                        ? v1::ResourceDiff::ACTION_NONE
+                        : v1::ResourceDiff::ACTION_UPDATE);
+    return diff;
+  }
+  absl::Status Apply(const v1::Resource& r, const v1::ResourceDiff&,
+                     ProviderContext& context) const override {
+    if (r.id() == "broken") return absl::InternalError("nft said no");
+    return context.host->WriteFile(kLive, r.id(), 0644, 0, 0);
+  }
+  absl::Status SaveForRollback(ProviderContext& context) const override {
+    absl::StatusOr<std::string> now = context.host->ReadFile(kLive);
+    return context.host->WriteFile(kKept, now.ok() ? *now : "", 0600, 0, 0);
+  }
+  absl::Status Rollback(ProviderContext& context) const override {
+    absl::StatusOr<std::string> kept = context.host->ReadFile(kKept);
+    if (!kept.ok()) return kept.status();
+    absl::Status status = context.host->WriteFile(kLive, *kept, 0644, 0, 0);
+    if (!status.ok()) return status;
+    return context.host->Remove(kKept);
+  }
+  absl::Status DiscardRollback(ProviderContext& context) const override {
+    return context.host->Remove(kKept);
+  }
+  absl::StatusOr<bool> RollbackPending(
+      ProviderContext& context) const override {
+    absl::StatusOr<FileInfo> info = context.host->Stat(kKept);
+    if (!info.ok()) return info.status();
+    return info->exists();
+  }
+};
+CAIRN_REGISTER_PROVIDER(TestGuard);
+
 v1::Resource File(const std::string& path, const std::string& content) {
   v1::Resource r;
   r.set_kind("tfile");
@@ -132,9 +177,13 @@ struct Outcome {
   }
 };
 
-Outcome ApplyAll(Engine& engine, const v1::Catalog& catalog) {
+Outcome ApplyAll(Engine& engine, const v1::Catalog& catalog,
+                 std::chrono::milliseconds timeout = std::chrono::seconds(60)) {
   Outcome run;
-  run.status = engine.Apply(catalog, "key", [&](const v1::ApplyEvent& e) {
+  ApplyOptions options;
+  options.fingerprint_key = "key";
+  options.confirm_timeout = timeout;
+  run.status = engine.Apply(catalog, options, [&](const v1::ApplyEvent& e) {
     run.events.push_back(e);
   });
   return run;
@@ -300,6 +349,108 @@ TEST_F(EngineTest, SecondApplyWhileOneRunsIsBusy) {
   EXPECT_EQ(second.status.code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_NE(std::string(second.status.message()).find("busy"),
             std::string::npos);
+}
+
+}  // namespace
+}  // namespace cairn::agent
+
+namespace cairn::agent {
+namespace {
+
+v1::Catalog Guarded(const std::string& state) {
+  v1::Catalog c;
+  *c.add_resources() = Simple("tguard", state);
+  return c;
+}
+
+bool Eventually(const std::function<bool()>& condition) {
+  for (int i = 0; i < 500; ++i) {
+    if (condition()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return condition();
+}
+
+TEST_F(EngineTest, ConfirmedChangeStays) {
+  host.PutFile("/etc/guard", "old");
+  Engine engine(host, options);
+  Outcome run = ApplyAll(engine, Guarded("new"));
+  ASSERT_TRUE(run.status.ok()) << run.status;
+  ASSERT_EQ(run.events.size(), 1u);
+  EXPECT_TRUE(run.events[0].needs_confirm());
+  v1::StatusResponse status = engine.Status();
+  EXPECT_TRUE(status.awaiting_confirm());
+  EXPECT_GT(status.confirm_deadline(), 0);
+  EXPECT_TRUE(host.ReadFile(TestGuard::kKept).ok());
+
+  // Nothing else is applied while the change awaits Confirm.
+  Outcome refused = ApplyAll(engine, Guarded("newer"));
+  EXPECT_EQ(refused.status.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(refused.status.message().find("tguard change awaits Confirm"),
+            std::string::npos)
+      << refused.status;
+
+  EXPECT_TRUE(engine.Confirm());
+  EXPECT_FALSE(engine.Confirm());  // Nothing left to confirm.
+  EXPECT_FALSE(engine.Status().awaiting_confirm());
+  EXPECT_FALSE(host.ReadFile(TestGuard::kKept).ok());
+  EXPECT_EQ(*host.ReadFile("/etc/guard"), "new");
+  EXPECT_TRUE(ApplyAll(engine, Guarded("newer")).status.ok());
+}
+
+TEST_F(EngineTest, UnconfirmedChangeIsRolledBackAtTheDeadline) {
+  host.PutFile("/etc/guard", "old");
+  Engine engine(host, options);
+  Outcome run = ApplyAll(engine, Guarded("new"), std::chrono::milliseconds(50));
+  ASSERT_TRUE(run.status.ok()) << run.status;
+  EXPECT_EQ(*host.ReadFile("/etc/guard"), "new");
+  ASSERT_TRUE(
+      Eventually([&] { return !engine.Status().rolled_back().empty(); }));
+  EXPECT_EQ(*host.ReadFile("/etc/guard"), "old");
+  EXPECT_FALSE(engine.Status().awaiting_confirm());
+  EXPECT_NE(engine.Status().rolled_back().find("tguard: restored"),
+            std::string::npos)
+      << engine.Status().rolled_back();
+  EXPECT_FALSE(engine.Confirm());  // Too late.
+  // The next Apply is allowed again, and sees the change as not made.
+  Outcome again = ApplyAll(engine, Guarded("new"));
+  ASSERT_TRUE(again.status.ok());
+  EXPECT_EQ(again.Count(v1::ApplyEvent::OUTCOME_CHANGED), 1);
+  EXPECT_TRUE(engine.Confirm());
+}
+
+TEST_F(EngineTest, ChangeNotConfirmedBeforeARestartIsRolledBackAtStart) {
+  host.PutFile("/etc/guard", "old");
+  {
+    Engine engine(host, options);
+    ASSERT_TRUE(ApplyAll(engine, Guarded("new")).status.ok());
+    // The agent stops (or dies) here, before any Confirm.
+  }
+  EXPECT_EQ(*host.ReadFile("/etc/guard"), "new");
+  Engine restarted(host, options);
+  ASSERT_TRUE(restarted.Recover().ok());
+  EXPECT_EQ(*host.ReadFile("/etc/guard"), "old");
+  EXPECT_NE(restarted.Status().rolled_back().find("stopped before"),
+            std::string::npos);
+  EXPECT_FALSE(restarted.Confirm());
+}
+
+TEST_F(EngineTest, FailedChangeHasNothingToConfirm) {
+  host.PutFile("/etc/guard", "old");
+  Engine engine(host, options);
+  Outcome run = ApplyAll(engine, Guarded("broken"));
+  EXPECT_EQ(run.Count(v1::ApplyEvent::OUTCOME_FAILED), 1);
+  EXPECT_FALSE(engine.Status().awaiting_confirm());
+  EXPECT_FALSE(host.ReadFile(TestGuard::kKept).ok());
+  EXPECT_FALSE(engine.Confirm());
+}
+
+TEST_F(EngineTest, UnchangedGuardedKindNeedsNoConfirm) {
+  host.PutFile("/etc/guard", "same");
+  Engine engine(host, options);
+  ASSERT_TRUE(ApplyAll(engine, Guarded("same")).status.ok());
+  EXPECT_FALSE(engine.Status().awaiting_confirm());
+  EXPECT_FALSE(host.ReadFile(TestGuard::kKept).ok());
 }
 
 }  // namespace

@@ -158,6 +158,19 @@ class FirewallProvider : public Provider {
   std::string_view kind() const override { return "firewall"; }
 
   bool NeedsConfirm() const override { return true; }
+  absl::Status SaveForRollback(ProviderContext& context) const override {
+    return firewall::SaveForRollback(*context.host);
+  }
+  absl::Status Rollback(ProviderContext& context) const override {
+    return firewall::Rollback(*context.host);
+  }
+  absl::Status DiscardRollback(ProviderContext& context) const override {
+    return firewall::DiscardRollback(*context.host);
+  }
+  absl::StatusOr<bool> RollbackPending(
+      ProviderContext& context) const override {
+    return firewall::RollbackPending(*context.host);
+  }
 
   absl::StatusOr<v1::ResourceDiff> Check(
       const v1::Resource& resource, ProviderContext& context) const override {

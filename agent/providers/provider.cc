@@ -41,6 +41,26 @@ absl::Status Provider::ApplyBatch(
   return absl::OkStatus();
 }
 
+namespace {
+absl::Status NoConfirm(const Provider& provider) {
+  return absl::UnimplementedError(
+      StrCat(provider.kind(), " changes are not confirmed"));
+}
+}  // namespace
+
+absl::Status Provider::SaveForRollback(ProviderContext&) const {
+  return NoConfirm(*this);
+}
+absl::Status Provider::Rollback(ProviderContext&) const {
+  return NoConfirm(*this);
+}
+absl::Status Provider::DiscardRollback(ProviderContext&) const {
+  return NoConfirm(*this);
+}
+absl::StatusOr<bool> Provider::RollbackPending(ProviderContext&) const {
+  return NoConfirm(*this);
+}
+
 const Provider* FindProvider(std::string_view kind) {
   auto it = Registry().find(kind);
   return it == Registry().end() ? nullptr : it->second;

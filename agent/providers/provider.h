@@ -62,8 +62,16 @@ class Provider {
       ProviderContext& context) const;
 
   // Whether Apply may cut the controller off and must be confirmed (the
-  // firewall): the engine then keeps the previous state to restore.
+  // firewall). For such kinds the engine calls SaveForRollback before
+  // Apply; then DiscardRollback when the controller confirms (or the Apply
+  // failed and left the old state), or Rollback when the deadline passes,
+  // or at start when RollbackPending says a change was never confirmed.
+  // The defaults, for every other kind, return Unimplemented.
   virtual bool NeedsConfirm() const { return false; }
+  virtual absl::Status SaveForRollback(ProviderContext& context) const;
+  virtual absl::Status Rollback(ProviderContext& context) const;
+  virtual absl::Status DiscardRollback(ProviderContext& context) const;
+  virtual absl::StatusOr<bool> RollbackPending(ProviderContext& context) const;
 };
 
 // The provider for `kind`, or nullptr. Providers are stateless and live

@@ -115,8 +115,14 @@ grpc::Status AgentService::Check(grpc::ServerContext*,
 grpc::Status AgentService::Apply(grpc::ServerContext*,
                                  const v1::ApplyRequest* request,
                                  grpc::ServerWriter<v1::ApplyEvent>* writer) {
+  ApplyOptions options;
+  options.fingerprint_key = request->fingerprint_key();
+  if (request->confirm_timeout_seconds() > 0) {
+    options.confirm_timeout =
+        std::chrono::seconds(request->confirm_timeout_seconds());
+  }
   absl::Status status =
-      engine_.Apply(request->catalog(), request->fingerprint_key(),
+      engine_.Apply(request->catalog(), options,
                     [&](const v1::ApplyEvent& event) { writer->Write(event); });
   return ToGrpc(status);
 }
@@ -131,9 +137,7 @@ grpc::Status AgentService::Status(grpc::ServerContext*,
 grpc::Status AgentService::Confirm(grpc::ServerContext*,
                                    const v1::ConfirmRequest*,
                                    v1::ConfirmResponse* response) {
-  // Nothing is held for confirmation yet (the firewall's commit-confirm
-  // is not wired into the engine): say so rather than pretend.
-  response->set_confirmed(false);
+  response->set_confirmed(engine_.Confirm());
   return grpc::Status::OK;
 }
 
