@@ -21,6 +21,9 @@ int Fmt(const std::vector<std::string>& args);
 int Compile(const std::vector<std::string>& args);
 // cairn ca init DIR | issue DIR NAME: the fleet's CA for mutual TLS.
 int Ca(const std::vector<std::string>& args);
+// cairn agent facts|status|check|apply|confirm --agent ADDR ...: one
+// cairn-agent, directly.
+int Agent(const std::vector<std::string>& args);
 // cairn graph PATH... [--host NAME]: the apply order as Graphviz DOT.
 int Graph(const std::vector<std::string>& args);
 // cairn ast FILE: prints the syntax tree (for debugging the parser).

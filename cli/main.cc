@@ -27,12 +27,15 @@ Commands:
                      DOT (--host NAME)
   ca init DIR        make the fleet's certificate authority (mutual TLS)
   ca issue DIR NAME  issue NAME.pem/NAME.key (--address IP, --client)
+  agent VERB         one cairn-agent directly: facts, status, check, apply,
+                     confirm (--agent HOST:PORT|unix:PATH, --tls-dir DIR,
+                     --catalog FILE or --host NAME PATH...)
   ast FILE           print the syntax tree of a file
   vault SUBCOMMAND   encrypt, decrypt, view, edit, rekey ansible-vault files;
                      encrypt-string ("cairn vault help" for more)
   help               show this text
 
-check, compile and graph take: -p NAME=VALUE, --params-file FILE,
+check, compile, graph and agent take: -p NAME=VALUE, --params-file FILE,
 --vault-password-file FILE (or CAIRN_VAULT_PASSWORD), --module-path DIR.
 
 Exit status: 0 success, 1 mistakes found, 2 bad usage or unreadable input.
@@ -58,6 +61,7 @@ int main(int argc, char** argv) {
   if (command == "compile") return cairn::cli::Compile(args);
   if (command == "graph") return cairn::cli::Graph(args);
   if (command == "ca") return cairn::cli::Ca(args);
+  if (command == "agent") return cairn::cli::Agent(args);
   if (command == "vault") return cairn::cli::Vault(args);
   if (command == "help" || command == "--help" || command == "-h") {
     std::fputs(kUsage, stdout);

@@ -3,6 +3,7 @@
 // refused during the handshake.
 
 #include "agent/ca/ca.h"
+#include "agent/client/client.h"
 #include "agent/host/fake_host.h"
 #include "agent/server/service.h"
 #include "gtest/gtest.h"

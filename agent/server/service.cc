@@ -151,14 +151,4 @@ std::shared_ptr<grpc::ServerCredentials> MutualTlsServerCredentials(
   return grpc::SslServerCredentials(options);
 }
 
-std::shared_ptr<grpc::ChannelCredentials> MutualTlsChannelCredentials(
-    const std::string& ca_pem, const std::string& cert_pem,
-    const std::string& key_pem) {
-  grpc::SslCredentialsOptions options;
-  options.pem_root_certs = ca_pem;
-  options.pem_cert_chain = cert_pem;
-  options.pem_private_key = key_pem;
-  return grpc::SslCredentials(options);
-}
-
 }  // namespace cairn::agent

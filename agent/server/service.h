@@ -48,12 +48,6 @@ std::shared_ptr<grpc::ServerCredentials> MutualTlsServerCredentials(
     const std::string& ca_pem, const std::string& cert_pem,
     const std::string& key_pem);
 
-// Client credentials for the controller: its certificate, and the CA that
-// must have signed the agent's.
-std::shared_ptr<grpc::ChannelCredentials> MutualTlsChannelCredentials(
-    const std::string& ca_pem, const std::string& cert_pem,
-    const std::string& key_pem);
-
 }  // namespace cairn::agent
 
 #endif  // CAIRN_AGENT_SERVER_SERVICE_H_
