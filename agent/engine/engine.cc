@@ -325,9 +325,52 @@ absl::Status Engine::Apply(
     return journal.Owe(n);
   };
 
-  std::vector<bool> failed(catalog.resources_size(), false);
+  int n = catalog.resources_size();
+  std::vector<bool> failed(n, false);
+  std::vector<bool> handled(n, false);
+  // What must be handled before each resource: what it depends on, and
+  // what notifies it.
+  std::vector<std::vector<int>> before(n);
+  for (int i = 0; i < n; ++i) {
+    for (const v1::ResourceRef& dep : catalog.resources(i).depends_on()) {
+      if (auto it = index.find(KeyOf(dep)); it != index.end()) {
+        before[i].push_back(it->second);
+      }
+    }
+    for (const v1::Notify& nt : catalog.resources(i).notify()) {
+      if (auto it = index.find(KeyOf(nt.target())); it != index.end()) {
+        before[it->second].push_back(i);
+      }
+    }
+  }
   bool all_ok = true;
-  for (int i : *order) {
+  auto fail = [&](int i, v1::ApplyEvent& event, v1::ApplyEvent::Outcome outcome,
+                  std::string error) {
+    failed[i] = true;
+    all_ok = false;
+    event.set_outcome(outcome);
+    event.set_error(std::move(error));
+    emit(event);
+  };
+  // Records intent and keeps what commit-confirm needs before resource `i`
+  // changes.
+  auto prepare = [&](const v1::Resource& r,
+                     const Provider& provider) -> absl::Status {
+    // Owed before the change: a crash after it still restarts.
+    for (const v1::Notify& nt : r.notify()) {
+      if (absl::Status s = owe(nt); !s.ok()) return s;
+    }
+    if (provider.NeedsConfirm() && !kept.count(r.kind())) {
+      if (absl::Status s = provider.SaveForRollback(context); !s.ok()) return s;
+      kept[r.kind()] = false;
+    }
+    return journal.Begin(RefOf(r));
+  };
+
+  for (size_t pos = 0; pos < order->size(); ++pos) {
+    int i = (*order)[pos];
+    if (handled[i]) continue;  // Applied in an earlier batch.
+    handled[i] = true;
     const v1::Resource& r = catalog.resources(i);
     auto start = std::chrono::steady_clock::now();
     v1::ApplyEvent event;
@@ -339,58 +382,92 @@ absl::Status Engine::Apply(
       if (it != index.end() && failed[it->second]) blocked = true;
     }
     if (blocked) {
-      failed[i] = true;
-      all_ok = false;
-      event.set_outcome(v1::ApplyEvent::OUTCOME_SKIPPED);
-      event.set_error("not attempted: something it depends on failed");
-      emit(event);
+      fail(i, event, v1::ApplyEvent::OUTCOME_SKIPPED,
+           "not attempted: something it depends on failed");
       continue;
     }
     const Provider* provider = FindProvider(r.kind());
     if (provider == nullptr) {
-      failed[i] = true;
-      all_ok = false;
-      event.set_outcome(v1::ApplyEvent::OUTCOME_FAILED);
-      event.set_error(StrCat("this agent has no provider for ", r.kind()));
-      emit(event);
+      fail(i, event, v1::ApplyEvent::OUTCOME_FAILED,
+           StrCat("this agent has no provider for ", r.kind()));
       continue;
     }
-    absl::StatusOr<v1::ResourceDiff> diff = provider->Check(r, context);
-    absl::Status status = diff.status();
-    if (status.ok()) {
-      *diff->mutable_resource() = RefOf(r);
-      *event.mutable_diff() = *diff;
-      if (diff->action() == v1::ResourceDiff::ACTION_NONE) {
-        event.set_outcome(v1::ApplyEvent::OUTCOME_UNCHANGED);
-        event.set_duration_micros(MicrosSince(start));
-        emit(event);
+
+    // The resources applied now: this one, and for a kind that batches,
+    // every later one of its kind whose prerequisites are all handled (or
+    // in the batch) and did not fail.
+    std::vector<int> members = {i};
+    if (provider->batches()) {
+      std::set<int> in_batch = {i};
+      for (size_t q = pos + 1; q < order->size(); ++q) {
+        int j = (*order)[q];
+        if (handled[j] || catalog.resources(j).kind() != r.kind()) continue;
+        bool ready = true;
+        for (int p : before[j]) {
+          ready &= (handled[p] && !failed[p]) || in_batch.count(p) > 0;
+        }
+        if (!ready) continue;
+        members.push_back(j);
+        in_batch.insert(j);
+        handled[j] = true;
+      }
+    }
+
+    // Check each; those that differ are applied together.
+    std::vector<int> changing;
+    std::vector<const v1::Resource*> changing_resources;
+    std::vector<v1::ResourceDiff> diffs;
+    std::vector<v1::ApplyEvent> events;
+    for (int m : members) {
+      const v1::Resource& mr = catalog.resources(m);
+      v1::ApplyEvent e;
+      *e.mutable_resource() = RefOf(mr);
+      absl::StatusOr<v1::ResourceDiff> diff = provider->Check(mr, context);
+      absl::Status status = diff.status();
+      if (status.ok()) {
+        *diff->mutable_resource() = RefOf(mr);
+        *e.mutable_diff() = *diff;
+        if (diff->action() == v1::ResourceDiff::ACTION_NONE) {
+          e.set_outcome(v1::ApplyEvent::OUTCOME_UNCHANGED);
+          e.set_duration_micros(MicrosSince(start));
+          emit(e);
+          continue;
+        }
+        status = prepare(mr, *provider);
+      }
+      if (!status.ok()) {
+        e.set_duration_micros(MicrosSince(start));
+        fail(m, e, v1::ApplyEvent::OUTCOME_FAILED,
+             std::string(status.message()));
         continue;
       }
-      // Owed before the change: a crash after it still restarts.
-      for (const v1::Notify& n : r.notify()) {
-        if (status.ok()) status = owe(n);
-      }
-      if (status.ok() && provider->NeedsConfirm() && !kept.count(r.kind())) {
-        status = provider->SaveForRollback(context);
-        if (status.ok()) kept[r.kind()] = false;
-      }
-      if (status.ok()) status = journal.Begin(RefOf(r));
-      if (status.ok()) status = provider->Apply(r, *diff, context);
-      absl::Status done = journal.Done(RefOf(r));
-      if (status.ok()) status = done;
-      if (status.ok() && kept.count(r.kind())) kept[r.kind()] = true;
+      changing.push_back(m);
+      changing_resources.push_back(&mr);
+      diffs.push_back(*diff);
+      events.push_back(std::move(e));
     }
-    event.set_duration_micros(MicrosSince(start));
-    if (!status.ok()) {
-      failed[i] = true;
-      all_ok = false;
-      event.set_outcome(v1::ApplyEvent::OUTCOME_FAILED);
-      event.set_error(std::string(status.message()));
-    } else {
-      event.set_outcome(v1::ApplyEvent::OUTCOME_CHANGED);
-      event.set_needs_confirm(provider->NeedsConfirm());
+    if (changing.empty()) continue;
+    absl::Status status =
+        changing.size() == 1 && !provider->batches()
+            ? provider->Apply(*changing_resources[0], diffs[0], context)
+            : provider->ApplyBatch(changing_resources, diffs, context);
+    for (size_t k = 0; k < changing.size(); ++k) {
+      absl::Status done = journal.Done(RefOf(*changing_resources[k]));
+      absl::Status outcome = status.ok() ? done : status;
+      v1::ApplyEvent& e = events[k];
+      e.set_duration_micros(MicrosSince(start));
+      if (!outcome.ok()) {
+        fail(changing[k], e, v1::ApplyEvent::OUTCOME_FAILED,
+             std::string(outcome.message()));
+        continue;
+      }
+      if (kept.count(changing_resources[k]->kind())) {
+        kept[changing_resources[k]->kind()] = true;
+      }
+      e.set_outcome(v1::ApplyEvent::OUTCOME_CHANGED);
+      e.set_needs_confirm(provider->NeedsConfirm());
+      emit(e);
     }
-    emit(event);
   }
 
   // Notifications, once each, for targets that exist and did not fail.

@@ -1,5 +1,6 @@
 #include "agent/engine/engine.h"
 
+#include <algorithm>
 #include <atomic>
 #include <thread>
 
@@ -133,6 +134,48 @@ class TestGuard : public Provider {
   }
 };
 CAIRN_REGISTER_PROVIDER(TestGuard);
+
+// "tpkg" batches like packages: installed lists what is there, Batches()
+// each ApplyBatch's ids; a batch holding "bad" fails as a whole.
+std::vector<std::string>& Installed() {
+  static auto* v = new std::vector<std::string>;
+  return *v;
+}
+std::vector<std::string>& Batches() {
+  static auto* v = new std::vector<std::string>;
+  return *v;
+}
+class TestPackage : public Provider {
+ public:
+  std::string_view kind() const override { return "tpkg"; }
+  bool batches() const override { return true; }
+  absl::StatusOr<v1::ResourceDiff> Check(const v1::Resource& r,
+                                         ProviderContext&) const override {
+    v1::ResourceDiff diff;
+    bool there = std::count(Installed().begin(), Installed().end(), r.id());
+    diff.set_action(there ? v1::ResourceDiff::ACTION_NONE
+                          : v1::ResourceDiff::ACTION_CREATE);
+    return diff;
+  }
+  absl::Status Apply(const v1::Resource&, const v1::ResourceDiff&,
+                     ProviderContext&) const override {
+    return absl::InternalError("tpkg is applied in batches only");
+  }
+  absl::Status ApplyBatch(const std::vector<const v1::Resource*>& resources,
+                          const std::vector<v1::ResourceDiff>&,
+                          ProviderContext&) const override {
+    std::string ids;
+    for (const v1::Resource* r : resources)
+      ids += (ids.empty() ? "" : ",") + r->id();
+    Batches().push_back(ids);
+    if (ids.find("bad") != std::string::npos) {
+      return absl::InternalError("E: Unable to locate package bad");
+    }
+    for (const v1::Resource* r : resources) Installed().push_back(r->id());
+    return absl::OkStatus();
+  }
+};
+CAIRN_REGISTER_PROVIDER(TestPackage);
 
 v1::Resource File(const std::string& path, const std::string& content) {
   v1::Resource r;
@@ -451,6 +494,62 @@ TEST_F(EngineTest, UnchangedGuardedKindNeedsNoConfirm) {
   ASSERT_TRUE(ApplyAll(engine, Guarded("same")).status.ok());
   EXPECT_FALSE(engine.Status().awaiting_confirm());
   EXPECT_FALSE(host.ReadFile(TestGuard::kKept).ok());
+}
+
+}  // namespace
+}  // namespace cairn::agent
+
+namespace cairn::agent {
+namespace {
+
+TEST_F(EngineTest, KindsThatBatchAreAppliedTogetherInDependencyOrder) {
+  Installed() = {"d"};
+  Batches().clear();
+  v1::Catalog c;
+  *c.add_resources() = Simple("tpkg", "a");
+  v1::Resource source = File("/etc/apt-source", "deb x");
+  DependsOn(source, "tpkg", "a");
+  *c.add_resources() = source;
+  v1::Resource b = Simple("tpkg", "b");  // Needs the source file first.
+  DependsOn(b, "tfile", "/etc/apt-source");
+  *c.add_resources() = b;
+  *c.add_resources() = Simple("tpkg", "c");
+  *c.add_resources() = Simple("tpkg", "d");  // Already there.
+  Engine engine(host, options);
+  Outcome run = ApplyAll(engine, c);
+  ASSERT_TRUE(run.status.ok()) << run.status;
+  EXPECT_EQ(Batches(), (std::vector<std::string>{"a,c", "b"}));
+  EXPECT_EQ(run.Count(v1::ApplyEvent::OUTCOME_CHANGED), 4);
+  EXPECT_EQ(run.Count(v1::ApplyEvent::OUTCOME_UNCHANGED), 1);
+  // Converged: nothing is batched the second time.
+  Batches().clear();
+  EXPECT_EQ(ApplyAll(engine, c).Count(v1::ApplyEvent::OUTCOME_UNCHANGED), 5);
+  EXPECT_TRUE(Batches().empty());
+}
+
+TEST_F(EngineTest, FailedBatchFailsEachMemberAndSkipsDependents) {
+  Installed().clear();
+  Batches().clear();
+  v1::Catalog c;
+  *c.add_resources() = Simple("tpkg", "bad");
+  *c.add_resources() = Simple("tpkg", "good");
+  v1::Resource conf = File("/etc/good.conf", "x");
+  DependsOn(conf, "tpkg", "good");
+  *c.add_resources() = conf;
+  *c.add_resources() = File("/etc/other.conf", "y");
+  Engine engine(host, options);
+  Outcome run = ApplyAll(engine, c);
+  EXPECT_EQ(Batches(), (std::vector<std::string>{"bad,good"}));
+  EXPECT_EQ(run.Count(v1::ApplyEvent::OUTCOME_FAILED), 2);
+  EXPECT_EQ(run.Count(v1::ApplyEvent::OUTCOME_SKIPPED), 1);
+  EXPECT_EQ(run.Count(v1::ApplyEvent::OUTCOME_CHANGED), 1);
+  for (const v1::ApplyEvent& e : run.events) {
+    if (e.outcome() == v1::ApplyEvent::OUTCOME_FAILED) {
+      EXPECT_EQ(e.error(), "E: Unable to locate package bad");
+    }
+  }
+  EXPECT_FALSE(host.ReadFile("/etc/good.conf").ok());
+  EXPECT_EQ(*host.ReadFile("/etc/other.conf"), "y");
 }
 
 }  // namespace

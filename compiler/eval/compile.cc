@@ -106,6 +106,15 @@ const Value* Evaluator::UnitGlobal(uint32_t unit, std::string_view name) {
     auto* param = static_cast<const ast::ParamStmt*>(g.stmt);
     std::string type = param->type ? std::string(param->type->name.name) : "";
     auto given = options_.params.find(std::string(param->name.name));
+    if (given != options_.params.end() && type.empty() &&
+        param->default_value != nullptr) {
+      // `param debug = false`: -p debug=true is a bool, as the default is.
+      in_param_default_ = true;
+      Value default_value = Eval(*param->default_value, root_, g.file);
+      in_param_default_ = false;
+      if (default_value.kind() == ValueKind::kBool) type = "bool";
+      if (default_value.kind() == ValueKind::kInt) type = "int";
+    }
     if (given != options_.params.end()) {
       const std::string& text = given->second;
       if (type == "int") {
