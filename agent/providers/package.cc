@@ -53,7 +53,10 @@ Current Classify(const Installed* p) {
 }
 
 std::string_view Describe(const Installed* p) {
-  return p == nullptr ? "not-installed" : p->status;
+  // Both arms string_view: with "..." : std::string the result would be a
+  // temporary std::string, and the view would dangle.
+  return p == nullptr ? std::string_view("not-installed")
+                      : std::string_view(p->status);
 }
 
 using Database = std::vector<Installed>;

@@ -5,6 +5,7 @@
 
 #include "base/strings.h"
 #include "compiler/vault/vault.h"
+#include "lang/source/utf8.h"
 
 namespace cairn::agent {
 namespace {
@@ -91,8 +92,9 @@ void AddChange(const v1::Resource& resource, std::string_view field,
     current = fingerprint(current);
     desired = fingerprint(desired);
   }
-  change->set_current(std::move(current));
-  change->set_desired(std::move(desired));
+  // Protobuf strings must be UTF-8; a Latin-1 value would break the RPC.
+  change->set_current(EscapeInvalidUtf8(current));
+  change->set_desired(EscapeInvalidUtf8(desired));
 }
 
 }  // namespace cairn::agent

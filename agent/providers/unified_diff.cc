@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "base/strings.h"
+#include "lang/source/utf8.h"
 
 namespace cairn::agent {
 namespace {
@@ -194,7 +195,7 @@ std::string ContentDiff(std::string_view current, std::string_view desired,
     }
     i = stop;
   }
-  return out;
+  return EscapeInvalidUtf8(out);
 }
 
 }  // namespace cairn::agent

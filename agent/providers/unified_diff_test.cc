@@ -230,5 +230,12 @@ TEST(ContentDiffTest, LargeFileWithFewChangesIsQuick) {
   EXPECT_EQ(Patch(a, diff), b);
 }
 
+TEST(ContentDiffTest, Latin1LinesAreEscapedNotPassedThrough) {
+  // A diff goes into a protobuf string, which must be UTF-8.
+  std::string diff = ContentDiff("caf\xe9\n", "cafe\n", "/etc/x", true);
+  EXPECT_NE(diff.find("-caf\\xE9\n"), std::string::npos) << diff;
+  EXPECT_NE(diff.find("+cafe\n"), std::string::npos) << diff;
+}
+
 }  // namespace
 }  // namespace cairn::agent

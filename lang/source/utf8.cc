@@ -103,4 +103,24 @@ std::string SanitizeForDisplay(std::string_view text) {
   return out;
 }
 
+std::string EscapeInvalidUtf8(std::string_view text) {
+  if (FindInvalidUtf8(text) == std::string_view::npos) return std::string(text);
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(text.size() + 16);
+  for (size_t i = 0; i < text.size();) {
+    size_t n = Utf8SequenceLength(text.substr(i));
+    if (n > 0) {
+      out.append(text.substr(i, n));
+      i += n;
+      continue;
+    }
+    unsigned char c = static_cast<unsigned char>(text[i++]);
+    out += "\\x";
+    out += kHex[c >> 4];
+    out += kHex[c & 15];
+  }
+  return out;
+}
+
 }  // namespace cairn

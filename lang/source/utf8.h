@@ -29,6 +29,11 @@ size_t Utf8Floor(std::string_view text, size_t offset);
 // U+FFFD, tabs and other control characters become spaces.
 std::string SanitizeForDisplay(std::string_view text);
 
+// `text` with each byte that is not part of well-formed UTF-8 written as
+// the four characters \xNN; everything else, newlines included, as it is.
+// For text that must go into a protobuf string (diffs of files in Latin-1).
+std::string EscapeInvalidUtf8(std::string_view text);
+
 }  // namespace cairn
 
 #endif  // CAIRN_LANG_SOURCE_UTF8_H_

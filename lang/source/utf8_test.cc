@@ -49,4 +49,14 @@ TEST(Utf8, DecodesCodePoints) {
 }
 
 }  // namespace
+TEST(EscapeInvalidUtf8Test, EscapesOnlyWhatIsInvalid) {
+  EXPECT_EQ(EscapeInvalidUtf8("caf\xc3\xa9\n"), "caf\xc3\xa9\n");
+  EXPECT_EQ(EscapeInvalidUtf8("caf\xe9 ok\n"), "caf\\xE9 ok\n");
+  EXPECT_EQ(EscapeInvalidUtf8("\xff\xfe"), "\\xFF\\xFE");
+  EXPECT_EQ(EscapeInvalidUtf8("\xe2\x82"), "\\xE2\\x82");  // Truncated.
+  EXPECT_EQ(FindInvalidUtf8(EscapeInvalidUtf8("a\x80"
+                                              "b")),
+            std::string_view::npos);
+}
+
 }  // namespace cairn
