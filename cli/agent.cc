@@ -14,6 +14,7 @@
 // $CAIRN_TLS_DIR) or unix:PATH. A catalog FILE is what `cairn compile
 // --out` wrote.
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -278,7 +279,11 @@ int Agent(const std::vector<std::string>& args) {
       elapsed().c_str());
   if (!applied.ok()) return Fail(std::string(applied.message()));
   if (tally.needs_confirm) {
-    absl::StatusOr<bool> confirmed = agent.Confirm();
+    // Half the agent's wait at most, so that a cut-off host is reported
+    // before it rolls back.
+    int timeout = confirm_timeout > 0 ? confirm_timeout : 60;
+    absl::StatusOr<bool> confirmed =
+        agent.Confirm(std::chrono::seconds(std::clamp(timeout / 2, 1, 10)));
     if (!confirmed.ok() || !*confirmed) {
       std::printf(
           "%s: NOT CONFIRMED: %s; the agent restores the previous firewall "

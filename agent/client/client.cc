@@ -113,13 +113,10 @@ absl::Status AgentClient::Apply(
   return FromGrpc(reader->Finish());
 }
 
-absl::StatusOr<bool> AgentClient::Confirm() {
+absl::StatusOr<bool> AgentClient::Confirm(std::chrono::seconds deadline) {
   std::unique_ptr<v1::Agent::Stub> stub = v1::Agent::NewStub(NewChannel(true));
   grpc::ClientContext context;
-  // Short: a host the new rules cut off never answers, and the agent rolls
-  // back by itself meanwhile.
-  context.set_deadline(std::chrono::system_clock::now() +
-                       std::chrono::seconds(10));
+  context.set_deadline(std::chrono::system_clock::now() + deadline);
   v1::ConfirmResponse response;
   grpc::Status status =
       stub->Confirm(&context, v1::ConfirmRequest(), &response);

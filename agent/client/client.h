@@ -51,8 +51,11 @@ class AgentClient {
   // Confirms a change awaiting it, over a new connection: the one Apply
   // used is let through as established traffic even by a firewall that
   // refuses new connections, so only a new one proves the controller can
-  // still reach the host. Returns whether a change was waiting.
-  absl::StatusOr<bool> Confirm();
+  // still reach the host. Returns whether a change was waiting. `deadline`
+  // should be well inside the agent's confirm timeout: a host the new rules
+  // cut off never answers.
+  absl::StatusOr<bool> Confirm(
+      std::chrono::seconds deadline = std::chrono::seconds(10));
 
  private:
   explicit AgentClient(ClientOptions options,

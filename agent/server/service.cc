@@ -121,9 +121,18 @@ grpc::Status AgentService::Apply(grpc::ServerContext*,
     options.confirm_timeout =
         std::chrono::seconds(request->confirm_timeout_seconds());
   }
-  absl::Status status =
-      engine_.Apply(request->catalog(), options,
-                    [&](const v1::ApplyEvent& event) { writer->Write(event); });
+  // A client that went away does not stop the apply: finishing it is
+  // safer than leaving the host half-way. It only loses the events.
+  bool sent = true;
+  absl::Status status = engine_.Apply(request->catalog(), options,
+                                      [&](const v1::ApplyEvent& event) {
+                                        sent = writer->Write(event) && sent;
+                                      });
+  if (status.ok() && !sent) {
+    return grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                        "the apply finished, but some of its events could not "
+                        "be sent; see the agent's log");
+  }
   return ToGrpc(status);
 }
 

@@ -215,8 +215,13 @@ boot_host() {  # ROOTFS DIR HOST
       -o "lowerdir=$1,upperdir=$2/upper,workdir=$2/work" "$2/root"
     mkdir -p /run/systemd/nspawn
     mount -t tmpfs tmpfs /run/systemd/nspawn
-    exec systemd-nspawn --register=no --keep-unit --console=passive \
+    # The host owns its network namespace as a machine owns its network:
+    # CAP_NET_ADMIN (nftables, addresses) and a writable /proc/sys/net
+    # (sysctls), which nspawn grants by itself only to --private-network.
+    SYSTEMD_NSPAWN_API_VFS_WRITABLE=network exec systemd-nspawn \
+      --register=no --keep-unit --console=passive \
       --resolv-conf=off --timezone=off --link-journal=no \
+      --capability=CAP_NET_ADMIN \
       -D "$2/root" -M "$3" --network-namespace-path="/run/netns/$3" -b
   ' boot "$rootfs" "$hd" "$host" </dev/null >"$hd/console.log" 2>&1 8>&- &
   disown

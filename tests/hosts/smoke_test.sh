@@ -12,31 +12,8 @@ export LC_ALL=C
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 fleet_sh="$here/fleet.sh"
-passed=0
-failed=0
-
-pass() { passed=$((passed + 1)); echo "ok: $1"; }
-fail() { failed=$((failed + 1)); echo "FAIL: $1"; }
-fatal() { fail "$1"; summary; exit 1; }
-summary() { echo "$passed passed, $failed failed"; }
-expect_eq() {  # name want got
-  if [[ "$2" == "$3" ]]; then pass "$1"; else fail "$1: got '$3', want '$2'"; fi
-}
-expect_ok() {  # name cmd...
-  local name="$1" out
-  shift
-  if out="$("$@" 2>&1)"; then pass "$name"; else
-    fail "$name: '$*' failed:"
-    printf '    %s\n' "${out//$'\n'/$'\n'    }"
-  fi
-}
-expect_fails() {  # name cmd...
-  local name="$1"
-  shift
-  if "$@" >/dev/null 2>&1; then fail "$name: '$*' succeeded"; else pass "$name"; fi
-}
-now() { date +%s.%N; }
-elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
+# shellcheck source=testlib.sh
+source "$here/testlib.sh"
 
 # Preconditions: failures, not skips.
 [[ $(id -u) -eq 0 ]] || fatal "must run as root (namespaces, mounts, nspawn)"
