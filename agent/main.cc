@@ -8,6 +8,7 @@
 // issue HOST`); a client whose certificate the CA did not sign is refused.
 // --insecure serves plain TCP, for tests only, with a warning.
 
+#include <malloc.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -72,6 +73,9 @@ int main(int argc, char** argv) {
     std::fputs(kUsage, stderr);
     return 2;
   }
+  // Few malloc arenas: gRPC's threads would each get one, and an agent
+  // idles most of its life; memory is not worth holding on to for speed.
+  mallopt(M_ARENA_MAX, 2);
   std::unique_ptr<cairn::agent::Host> host = cairn::agent::MakeLocalHost();
   cairn::agent::EngineOptions options;
   options.state_dir = state_dir;

@@ -218,6 +218,10 @@ ProviderContext Engine::Context(const std::string& fingerprint_key) {
 }
 
 absl::Status Engine::Recover() {
+  if (absl::Status made = MakeDirectories(host_, options_.state_dir, 0700);
+      !made.ok()) {
+    return made;
+  }
   // A change the controller never confirmed before the agent stopped: the
   // controller may be cut off, so the previous state comes back now.
   ProviderContext context = Context(options_.fingerprint_key);
@@ -418,8 +422,10 @@ absl::Status Engine::Apply(
     std::vector<const v1::Resource*> changing_resources;
     std::vector<v1::ResourceDiff> diffs;
     std::vector<v1::ApplyEvent> events;
+    std::vector<int64_t> check_micros;
     for (int m : members) {
       const v1::Resource& mr = catalog.resources(m);
+      auto check_start = std::chrono::steady_clock::now();
       v1::ApplyEvent e;
       *e.mutable_resource() = RefOf(mr);
       absl::StatusOr<v1::ResourceDiff> diff = provider->Check(mr, context);
@@ -429,33 +435,44 @@ absl::Status Engine::Apply(
         *e.mutable_diff() = *diff;
         if (diff->action() == v1::ResourceDiff::ACTION_NONE) {
           e.set_outcome(v1::ApplyEvent::OUTCOME_UNCHANGED);
-          e.set_duration_micros(MicrosSince(start));
+          e.set_duration_micros(MicrosSince(check_start));
           emit(e);
           continue;
         }
         status = prepare(mr, *provider);
       }
       if (!status.ok()) {
-        e.set_duration_micros(MicrosSince(start));
+        e.set_duration_micros(MicrosSince(check_start));
         fail(m, e, v1::ApplyEvent::OUTCOME_FAILED,
              std::string(status.message()));
         continue;
       }
+      check_micros.push_back(MicrosSince(check_start));
       changing.push_back(m);
       changing_resources.push_back(&mr);
       diffs.push_back(*diff);
       events.push_back(std::move(e));
     }
     if (changing.empty()) continue;
-    absl::Status status =
+    auto apply_start = std::chrono::steady_clock::now();
+    std::vector<absl::Status> statuses =
         changing.size() == 1 && !provider->batches()
-            ? provider->Apply(*changing_resources[0], diffs[0], context)
+            ? std::vector<absl::Status>{provider->Apply(*changing_resources[0],
+                                                        diffs[0], context)}
             : provider->ApplyBatch(changing_resources, diffs, context);
+    statuses.resize(changing.size(),
+                    absl::InternalError("the provider reported no outcome"));
+    // A batch's time is shared evenly among the resources it changed, so
+    // that the durations of an apply still add up to its time.
+    int64_t share =
+        MicrosSince(apply_start) / static_cast<int64_t>(changing.size());
+    // Whatever changed may have added users (a package's postinst).
+    context.ForgetAccounts();
     for (size_t k = 0; k < changing.size(); ++k) {
       absl::Status done = journal.Done(RefOf(*changing_resources[k]));
-      absl::Status outcome = status.ok() ? done : status;
+      absl::Status outcome = statuses[k].ok() ? done : statuses[k];
       v1::ApplyEvent& e = events[k];
-      e.set_duration_micros(MicrosSince(start));
+      e.set_duration_micros(check_micros[k] + share);
       if (!outcome.ok()) {
         fail(changing[k], e, v1::ApplyEvent::OUTCOME_FAILED,
              std::string(outcome.message()));
@@ -490,6 +507,7 @@ absl::Status Engine::Apply(
     }
     const v1::Resource& target = catalog.resources(it->second);
     status = FindProvider(target.kind())->Notify(target, n.action(), context);
+    context.ForgetAccounts();
     event.set_duration_micros(MicrosSince(start));
     if (status.ok()) {
       status = journal.Paid(n);

@@ -161,18 +161,21 @@ class TestPackage : public Provider {
                      ProviderContext&) const override {
     return absl::InternalError("tpkg is applied in batches only");
   }
-  absl::Status ApplyBatch(const std::vector<const v1::Resource*>& resources,
-                          const std::vector<v1::ResourceDiff>&,
-                          ProviderContext&) const override {
+  std::vector<absl::Status> ApplyBatch(
+      const std::vector<const v1::Resource*>& resources,
+      const std::vector<v1::ResourceDiff>&, ProviderContext&) const override {
+    std::vector<absl::Status> out(resources.size());
     std::string ids;
     for (const v1::Resource* r : resources)
       ids += (ids.empty() ? "" : ",") + r->id();
     Batches().push_back(ids);
     if (ids.find("bad") != std::string::npos) {
-      return absl::InternalError("E: Unable to locate package bad");
+      return std::vector<absl::Status>(
+          resources.size(),
+          absl::InternalError("E: Unable to locate package bad"));
     }
     for (const v1::Resource* r : resources) Installed().push_back(r->id());
-    return absl::OkStatus();
+    return out;
   }
 };
 CAIRN_REGISTER_PROVIDER(TestPackage);

@@ -98,34 +98,40 @@ absl::StatusOr<Journal::Recovered> Journal::Read() {
   return out;
 }
 
-absl::Status Journal::Append(const std::string& record) {
+absl::Status Journal::Append(const std::string& record, bool durable) {
   if (!loaded_) {
     absl::StatusOr<Recovered> read = Read();
     if (!read.ok()) return read.status();
   }
-  // On disk, synced, before the change it announces starts. A crash in
-  // the middle of an append leaves a torn last line, which Read ignores.
+  // Written before the change it announces starts. A crash in the middle
+  // of an append leaves a torn last line, which Read ignores.
   std::string line = StrCat(record, "\n");
-  absl::Status written = host_.AppendFile(path_, line);
+  absl::Status written = host_.AppendFile(path_, line, durable);
   if (written.ok()) text_ += line;
   return written;
 }
 
 absl::Status Journal::Begin(const v1::ResourceRef& ref) {
-  return Append(StrCat("begin ", RefFields(ref)));
+  // Not synced: it must survive the agent being killed, which the page
+  // cache sees to; after a power loss the change itself is whole or not
+  // there (atomic writes), and a fsync per resource would double the cost
+  // of a first apply.
+  return Append(StrCat("begin ", RefFields(ref)), /*durable=*/false);
 }
 
 absl::Status Journal::Done(const v1::ResourceRef& ref) {
-  return Append(StrCat("done ", RefFields(ref)));
+  return Append(StrCat("done ", RefFields(ref)), /*durable=*/false);
 }
 
 absl::Status Journal::Owe(const v1::Notify& n) {
-  return Append(StrCat("owe ", RefFields(n.target()), " ", Escape(n.action())));
+  // Synced: a restart owed must survive even a power loss.
+  return Append(StrCat("owe ", RefFields(n.target()), " ", Escape(n.action())),
+                /*durable=*/true);
 }
 
 absl::Status Journal::Paid(const v1::Notify& n) {
-  return Append(
-      StrCat("paid ", RefFields(n.target()), " ", Escape(n.action())));
+  return Append(StrCat("paid ", RefFields(n.target()), " ", Escape(n.action())),
+                /*durable=*/true);
 }
 
 absl::Status Journal::Reset(const std::vector<v1::Notify>& still_owed) {
@@ -134,6 +140,8 @@ absl::Status Journal::Reset(const std::vector<v1::Notify>& still_owed) {
     StrAppend(&text, "owe ", RefFields(n.target()), " ", Escape(n.action()),
               "\n");
   }
+  // A no-op apply leaves the journal as it was: no write, no fsync.
+  if (loaded_ && text == text_) return absl::OkStatus();
   absl::Status written = host_.WriteFile(path_, text, 0600, 0, 0);
   if (written.ok()) {
     text_ = std::move(text);

@@ -1,7 +1,7 @@
 #ifndef CAIRN_AGENT_ENGINE_JOURNAL_H_
 #define CAIRN_AGENT_ENGINE_JOURNAL_H_
 
-// The agent's journal: intent written (and fsynced) before each change, so
+// The agent's journal: intent written before each change, so
 // that after a crash the next start knows what was interrupted and which
 // notifications (a restart after a changed config) are still owed. One
 // record a line:
@@ -43,7 +43,7 @@ class Journal {
   absl::Status Reset(const std::vector<v1::Notify>& still_owed);
 
  private:
-  absl::Status Append(const std::string& record);
+  absl::Status Append(const std::string& record, bool durable);
 
   Host& host_;
   std::string path_;

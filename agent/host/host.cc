@@ -4,7 +4,8 @@
 
 namespace cairn::agent {
 
-absl::Status Host::AppendFile(const std::string& path, std::string_view data) {
+absl::Status Host::AppendFile(const std::string& path, std::string_view data,
+                              bool) {
   absl::StatusOr<FileInfo> info = Stat(path);
   if (!info.ok()) return info.status();
   std::string text;
@@ -17,6 +18,38 @@ absl::Status Host::AppendFile(const std::string& path, std::string_view data) {
   return WriteFile(path, text, info->exists() ? info->mode : 0600,
                    info->exists() ? info->uid : 0,
                    info->exists() ? info->gid : 0);
+}
+
+std::vector<absl::Status> Host::WriteFiles(
+    const std::vector<FileWrite>& files) {
+  std::vector<absl::Status> out;
+  out.reserve(files.size());
+  for (const FileWrite& f : files) {
+    out.push_back(WriteFile(f.path, f.content, f.mode, f.uid, f.gid));
+  }
+  return out;
+}
+
+absl::Status MakeDirectories(Host& host, std::string_view path, uint32_t mode,
+                             uint32_t parent_mode) {
+  std::string prefix;
+  for (std::string_view part : StrSplit(path.substr(1), '/')) {
+    if (part.empty()) continue;
+    StrAppend(&prefix, "/", part);
+    absl::StatusOr<FileInfo> info = host.Stat(prefix);
+    if (!info.ok()) return info.status();
+    if (info->type == FileInfo::Type::kDirectory) continue;
+    if (info->exists()) {
+      return absl::FailedPreconditionError(
+          StrCat("cannot create ", path, ": ", prefix,
+                 " exists and is not a directory"));
+    }
+    bool last = prefix.size() >= path.size() - (path.back() == '/' ? 1 : 0);
+    absl::Status made =
+        host.MakeDirectory(prefix, last ? mode : parent_mode, 0, 0);
+    if (!made.ok()) return made;
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace cairn::agent

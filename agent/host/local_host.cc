@@ -9,7 +9,9 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <map>
 #include <random>
+#include <set>
 
 #include "absl/status/status.h"
 #include "agent/host/host.h"
@@ -231,14 +233,81 @@ class LocalHost : public Host {
     return SyncDirectory(Dirname(path));
   }
 
-  absl::Status AppendFile(const std::string& path,
-                          std::string_view data) override {
+  std::vector<absl::Status> WriteFiles(
+      const std::vector<FileWrite>& files) override {
+    std::vector<absl::Status> out(files.size());
+    std::vector<std::string> paths(files.size()), temps(files.size());
+    // 1. Every temporary file, written, owned and moded, not yet synced.
+    //    One open file per filesystem, to sync it by.
+    std::map<dev_t, int> filesystems;  // Closed at the end.
+    for (size_t i = 0; i < files.size(); ++i) {
+      const FileWrite& f = files[i];
+      paths[i] = Trimmed(f.path);
+      temps[i] = TempName(paths[i], "XXXXXX");
+      Fd fd(mkostemp(temps[i].data(), O_CLOEXEC));
+      if (fd.get() < 0) {
+        out[i] = Errno(errno, "write", paths[i]);
+        temps[i].clear();
+        continue;
+      }
+      struct stat st;
+      if (fstat(fd.get(), &st) == 0 && !filesystems.count(st.st_dev)) {
+        filesystems.emplace(st.st_dev, dup(fd.get()));
+      }
+      out[i] = FillTemp(fd, temps[i], f.content, f.mode, f.uid, f.gid,
+                        /*sync=*/false);
+      if (!out[i].ok()) {
+        unlink(temps[i].c_str());
+        temps[i].clear();
+      }
+    }
+    // 2. Their content on disk before any of them replaces a file.
+    absl::Status synced;
+    for (auto& [dev, fd] : filesystems) {
+      if (fd >= 0 && syncfs(fd) != 0 && synced.ok()) {
+        synced = Errno(errno, "syncfs", "the new files");
+      }
+      if (fd >= 0) close(fd);
+    }
+    if (!synced.ok()) {
+      for (size_t i = 0; i < files.size(); ++i) {
+        if (temps[i].empty()) continue;
+        unlink(temps[i].c_str());
+        out[i] = synced;
+      }
+      return out;
+    }
+    // 3. Renamed into place; then each directory synced once.
+    std::set<std::string> directories;
+    for (size_t i = 0; i < files.size(); ++i) {
+      if (temps[i].empty()) continue;
+      if (rename(temps[i].c_str(), paths[i].c_str()) != 0) {
+        out[i] = Errno(errno, "rename over", paths[i]);
+        unlink(temps[i].c_str());
+        continue;
+      }
+      directories.insert(Dirname(paths[i]));
+    }
+    for (const std::string& dir : directories) {
+      absl::Status synced = SyncDirectory(dir);
+      if (synced.ok()) continue;
+      for (size_t i = 0; i < files.size(); ++i) {
+        if (out[i].ok() && Dirname(paths[i]) == dir) out[i] = synced;
+      }
+    }
+    return out;
+  }
+
+  absl::Status AppendFile(const std::string& path, std::string_view data,
+                          bool durable) override {
     Fd fd(open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600));
     if (fd.get() < 0) return Errno(errno, "open", path);
     if (absl::Status status = WriteAll(fd.get(), data, path); !status.ok()) {
       return status;
     }
-    if (fdatasync(fd.get()) != 0) return Errno(errno, "fdatasync", path);
+    if (durable && fdatasync(fd.get()) != 0) {
+      return Errno(errno, "fdatasync", path);
+    }
     if (fd.Close() != 0) return Errno(errno, "close", path);
     return absl::OkStatus();
   }
@@ -334,7 +403,7 @@ class LocalHost : public Host {
   // (chown clears set-id bits), then fsync and close.
   static absl::Status FillTemp(Fd& fd, const std::string& temp,
                                std::string_view content, uint32_t mode,
-                               uid_t uid, gid_t gid) {
+                               uid_t uid, gid_t gid, bool sync = true) {
     if (absl::Status status = WriteAll(fd.get(), content, temp); !status.ok()) {
       return status;
     }
@@ -342,7 +411,7 @@ class LocalHost : public Host {
     if (fchmod(fd.get(), mode & 07777) != 0) {
       return Errno(errno, "fchmod", temp);
     }
-    if (fsync(fd.get()) != 0) return Errno(errno, "fsync", temp);
+    if (sync && fsync(fd.get()) != 0) return Errno(errno, "fsync", temp);
     if (fd.Close() != 0) return Errno(errno, "close", temp);
     return absl::OkStatus();
   }

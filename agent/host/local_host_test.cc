@@ -397,3 +397,36 @@ TEST(RunCommandTest, ThroughTheHost) {
 
 }  // namespace
 }  // namespace cairn::agent
+
+namespace cairn::agent {
+namespace {
+
+TEST_F(LocalHostTest, WriteFilesWritesEachAndReportsEach) {
+  ASSERT_TRUE(host_->MakeDirectory(Path("a"), 0755, 0, 0).ok());
+  ASSERT_TRUE(host_->MakeDirectory(Path("b"), 0755, 0, 0).ok());
+  ASSERT_TRUE(host_->WriteFile(Path("a/old"), "old\n", 0600, 0, 0).ok());
+  std::vector<Host::FileWrite> writes(4);
+  writes[0] = {Path("a/old"), "replaced\n", 0644, 0, 0};
+  writes[1] = {Path("a/new"), "new\n", 0640, 0, 0};
+  writes[2] = {Path("missing/x"), "x\n", 0644, 0, 0};  // No such directory.
+  writes[3] = {Path("b/other"), "other\n", 0600, 0, 0};
+  std::vector<absl::Status> out = host_->WriteFiles(writes);
+  ASSERT_EQ(out.size(), 4u);
+  EXPECT_TRUE(out[0].ok()) << out[0];
+  EXPECT_TRUE(out[1].ok()) << out[1];
+  EXPECT_EQ(out[2].code(), absl::StatusCode::kNotFound) << out[2];
+  EXPECT_TRUE(out[3].ok()) << out[3];
+  EXPECT_EQ(*host_->ReadFile(Path("a/old")), "replaced\n");
+  EXPECT_EQ(host_->Stat(Path("a/old"))->mode, 0644u);
+  EXPECT_EQ(*host_->ReadFile(Path("a/new")), "new\n");
+  EXPECT_EQ(host_->Stat(Path("a/new"))->mode, 0640u);
+  EXPECT_EQ(*host_->ReadFile(Path("b/other")), "other\n");
+  // No temporary file is left anywhere.
+  EXPECT_EQ(*host_->ListDirectory(Path("a")),
+            (std::vector<std::string>{"new", "old"}));
+  EXPECT_EQ(*host_->ListDirectory(Path("b")),
+            (std::vector<std::string>{"other"}));
+}
+
+}  // namespace
+}  // namespace cairn::agent

@@ -82,16 +82,16 @@ class DirectoryProvider : public Provider {
       return diff;
     }
 
-    absl::StatusOr<Accounts> accounts = Accounts::Read(host);
+    absl::StatusOr<const Accounts*> accounts = context.accounts();
     if (!accounts.ok()) return accounts.status();
-    absl::StatusOr<Ownership> ownership =
-        ResolveOwnership(*accounts, wanted->spec.owner(), wanted->spec.group());
+    absl::StatusOr<Ownership> ownership = ResolveOwnership(
+        **accounts, wanted->spec.owner(), wanted->spec.group());
     if (!ownership.ok()) {
       return Annotate(StrCat("directory ", path), ownership.status());
     }
     std::optional<uint32_t> mode = wanted->mode;
     if (!info->exists() && !mode.has_value()) mode = 0755;
-    AddAttributeChanges(resource, *accounts, *info, *ownership, mode, context,
+    AddAttributeChanges(resource, **accounts, *info, *ownership, mode, context,
                         diff);
     if (diff.changes_size() > 0) {
       diff.set_action(info->exists() ? v1::ResourceDiff::ACTION_UPDATE
@@ -117,10 +117,10 @@ class DirectoryProvider : public Provider {
       return host.RemoveTree(path);
     }
 
-    absl::StatusOr<Accounts> accounts = Accounts::Read(host);
+    absl::StatusOr<const Accounts*> accounts = context.accounts();
     if (!accounts.ok()) return accounts.status();
-    absl::StatusOr<Ownership> ownership =
-        ResolveOwnership(*accounts, wanted->spec.owner(), wanted->spec.group());
+    absl::StatusOr<Ownership> ownership = ResolveOwnership(
+        **accounts, wanted->spec.owner(), wanted->spec.group());
     if (!ownership.ok()) {
       return Annotate(StrCat("directory ", path), ownership.status());
     }

@@ -87,10 +87,10 @@ class FileProvider : public Provider {
       return diff;
     }
 
-    absl::StatusOr<Accounts> accounts = Accounts::Read(host);
+    absl::StatusOr<const Accounts*> accounts = context.accounts();
     if (!accounts.ok()) return accounts.status();
-    absl::StatusOr<Ownership> ownership =
-        ResolveOwnership(*accounts, wanted->spec.owner(), wanted->spec.group());
+    absl::StatusOr<Ownership> ownership = ResolveOwnership(
+        **accounts, wanted->spec.owner(), wanted->spec.group());
     if (!ownership.ok()) {
       return Annotate(StrCat("file ", path), ownership.status());
     }
@@ -121,8 +121,8 @@ class FileProvider : public Provider {
     FileInfo as_file = is_file ? *info : FileInfo{};
     std::optional<uint32_t> mode = wanted->mode;
     if (!is_file && !mode.has_value()) mode = 0644;
-    AddAttributeChanges(resource, *accounts, as_file, *ownership, mode, context,
-                        diff);
+    AddAttributeChanges(resource, **accounts, as_file, *ownership, mode,
+                        context, diff);
 
     if (diff.changes_size() > 0) {
       diff.set_action(info->exists() ? v1::ResourceDiff::ACTION_UPDATE
@@ -133,6 +133,47 @@ class FileProvider : public Provider {
 
   absl::Status Apply(const v1::Resource& resource, const v1::ResourceDiff&,
                      ProviderContext& context) const override {
+    absl::StatusOr<std::optional<Host::FileWrite>> write =
+        Prepare(resource, context);
+    if (!write.ok()) return write.status();
+    if (!write->has_value()) return absl::OkStatus();
+    const Host::FileWrite& w = **write;
+    return context.host->WriteFile(w.path, w.content, w.mode, w.uid, w.gid);
+  }
+
+  // Files that need new content are written together (Host::WriteFiles:
+  // one sync for all of them); everything else as Apply does it.
+  bool batches() const override { return true; }
+  std::vector<absl::Status> ApplyBatch(
+      const std::vector<const v1::Resource*>& resources,
+      const std::vector<v1::ResourceDiff>&,
+      ProviderContext& context) const override {
+    std::vector<absl::Status> out(resources.size());
+    std::vector<Host::FileWrite> writes;
+    std::vector<size_t> written;  // Index in `resources` of each write.
+    for (size_t i = 0; i < resources.size(); ++i) {
+      absl::StatusOr<std::optional<Host::FileWrite>> write =
+          Prepare(*resources[i], context);
+      if (!write.ok()) {
+        out[i] = write.status();
+      } else if (write->has_value()) {
+        writes.push_back(**std::move(write));
+        written.push_back(i);
+      }
+    }
+    std::vector<absl::Status> statuses = context.host->WriteFiles(writes);
+    for (size_t k = 0; k < written.size(); ++k) {
+      out[written[k]] = statuses[k];
+    }
+    return out;
+  }
+
+ private:
+  // Does what `resource` needs short of writing new content: removes the
+  // file, fixes owner and mode in place, keeps a backup; returns the write
+  // still to do, if any. The content it points to is the resource's.
+  absl::StatusOr<std::optional<Host::FileWrite>> Prepare(
+      const v1::Resource& resource, ProviderContext& context) const {
     absl::StatusOr<Wanted> wanted = Parse(resource);
     if (!wanted.ok()) return wanted.status();
     const std::string& path = wanted->spec.path();
@@ -145,13 +186,16 @@ class FileProvider : public Provider {
     bool is_file = info->type == Type::kFile;
 
     if (!WantPresent(wanted->spec.ensure())) {
-      if (!info->exists()) return absl::OkStatus();
+      if (!info->exists()) return std::nullopt;
       if (is_file) {
         absl::StatusOr<std::string> backup =
             BackupFile(host, context.backup_dir, path);
         if (!backup.ok()) return backup.status();
       }
-      return host.Remove(path);
+      if (absl::Status removed = host.Remove(path); !removed.ok()) {
+        return removed;
+      }
+      return std::nullopt;
     }
 
     if (!info->exists()) {
@@ -160,10 +204,10 @@ class FileProvider : public Provider {
         return status;
       }
     }
-    absl::StatusOr<Accounts> accounts = Accounts::Read(host);
+    absl::StatusOr<const Accounts*> accounts = context.accounts();
     if (!accounts.ok()) return accounts.status();
-    absl::StatusOr<Ownership> ownership =
-        ResolveOwnership(*accounts, wanted->spec.owner(), wanted->spec.group());
+    absl::StatusOr<Ownership> ownership = ResolveOwnership(
+        **accounts, wanted->spec.owner(), wanted->spec.group());
     if (!ownership.ok()) {
       return Annotate(StrCat("file ", path), ownership.status());
     }
@@ -186,15 +230,21 @@ class FileProvider : public Provider {
         }
         // chown(2) clears set-id bits: the mode is set again after it.
         if (owner_differs || info->mode != mode) {
-          return host.SetMode(path, mode);
+          if (absl::Status s = host.SetMode(path, mode); !s.ok()) return s;
         }
-        return absl::OkStatus();
+        return std::nullopt;
       }
       absl::StatusOr<std::string> backup =
           BackupFile(host, context.backup_dir, path);
       if (!backup.ok()) return backup.status();
     }
-    return host.WriteFile(path, desired, mode, ownership->uid, ownership->gid);
+    Host::FileWrite write;
+    write.path = path;
+    write.content = desired;
+    write.mode = mode;
+    write.uid = ownership->uid;
+    write.gid = ownership->gid;
+    return std::optional<Host::FileWrite>(std::move(write));
   }
 };
 

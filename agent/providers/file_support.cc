@@ -11,24 +11,6 @@ std::string Dirname(const std::string& path) {
   return slash == 0 || slash == std::string::npos ? "/" : path.substr(0, slash);
 }
 
-// Creates `dir` and its missing parents, 0700 and owned by root.
-absl::Status MakeDirectories(Host& host, const std::string& dir) {
-  absl::StatusOr<FileInfo> info = host.Stat(dir);
-  if (!info.ok()) return info.status();
-  if (info->type == FileInfo::Type::kDirectory) return absl::OkStatus();
-  if (info->exists()) {
-    return absl::FailedPreconditionError(
-        StrCat("backup directory ", dir, " exists and is not a directory"));
-  }
-  if (dir != "/") {
-    if (absl::Status status = MakeDirectories(host, Dirname(dir));
-        !status.ok()) {
-      return status;
-    }
-  }
-  return host.MakeDirectory(dir, 0700, 0, 0);
-}
-
 }  // namespace
 
 absl::StatusOr<std::optional<uint32_t>> ParseMode(std::string_view mode) {
@@ -152,7 +134,7 @@ absl::StatusOr<std::string> BackupFile(Host& host,
   std::string base =
       StrCat(dir == "/" ? "" : dir, path, ".",
              absl::FormatTime("%Y%m%dT%H%M%E6SZ", now, absl::UTCTimeZone()));
-  if (absl::Status status = MakeDirectories(host, Dirname(base));
+  if (absl::Status status = MakeDirectories(host, Dirname(base), 0700, 0700);
       !status.ok()) {
     return status;
   }

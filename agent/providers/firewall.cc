@@ -83,21 +83,6 @@ absl::Status RemoveIfExists(Host& host, std::string_view path) {
   return host.Remove(std::string(path));
 }
 
-// Creates `path` and its missing parents.
-absl::Status MakeDirectories(Host& host, std::string_view path, uint32_t mode) {
-  std::string prefix;
-  for (std::string_view part : StrSplit(path.substr(1), '/')) {
-    StrAppend(&prefix, "/", part);
-    absl::StatusOr<FileInfo> info = host.Stat(prefix);
-    if (!info.ok()) return info.status();
-    if (info->exists()) continue;
-    bool last = prefix.size() == path.size();
-    absl::Status made = host.MakeDirectory(prefix, last ? mode : 0755, 0, 0);
-    if (!made.ok()) return made;
-  }
-  return absl::OkStatus();
-}
-
 // Records the live listing as the one to compare with; no table, no
 // listing.
 absl::Status RecordListing(Host& host) {

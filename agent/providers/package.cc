@@ -318,14 +318,23 @@ class PackageProvider : public Provider {
 
   absl::Status Apply(const v1::Resource& resource, const v1::ResourceDiff& diff,
                      ProviderContext& context) const override {
-    return ApplyBatch({&resource}, {diff}, context);
+    return ApplyAll({&resource}, context);
   }
 
   bool batches() const override { return true; }
 
-  absl::Status ApplyBatch(const std::vector<const v1::Resource*>& resources,
-                          const std::vector<v1::ResourceDiff>&,
-                          ProviderContext& context) const override {
+  // One apt transaction: all succeed or all fail together.
+  std::vector<absl::Status> ApplyBatch(
+      const std::vector<const v1::Resource*>& resources,
+      const std::vector<v1::ResourceDiff>&,
+      ProviderContext& context) const override {
+    return std::vector<absl::Status>(resources.size(),
+                                     ApplyAll(resources, context));
+  }
+
+ private:
+  absl::Status ApplyAll(const std::vector<const v1::Resource*>& resources,
+                        ProviderContext& context) const {
     Host& host = *context.host;
     std::vector<v1::Package> specs;
     for (const v1::Resource* resource : resources) {

@@ -200,8 +200,10 @@ TEST_F(PackageTest, OneAptGetPerKindOfChangeForTheWholeBatch) {
   EXPECT_EQ(curl.changes(0).desired(), "7.88.1-10+deb12u5");
 
   size_t before = host_.commands().size();
-  absl::Status applied = provider_->ApplyBatch(changing, diffs, context_);
-  ASSERT_TRUE(applied.ok()) << applied;
+  std::vector<absl::Status> applied =
+      provider_->ApplyBatch(changing, diffs, context_);
+  ASSERT_EQ(applied.size(), changing.size());
+  for (const absl::Status& s : applied) ASSERT_TRUE(s.ok()) << s;
   EXPECT_EQ(AptGetCommands(before),
             (std::vector<std::string>{
                 StrCat(kAptGet,
@@ -282,7 +284,7 @@ TEST_F(PackageTest, NothingToDoRunsNoAptGet) {
   dpkg_["bash"] = {"install ok installed", "5.2"};
   v1::Resource r = Resource("bash");
   size_t before = host_.commands().size();
-  ASSERT_TRUE(provider_->ApplyBatch({&r}, {Check(r)}, context_).ok());
+  ASSERT_TRUE(provider_->ApplyBatch({&r}, {Check(r)}, context_).at(0).ok());
   EXPECT_TRUE(AptGetCommands(before).empty());
 }
 

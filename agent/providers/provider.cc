@@ -31,15 +31,15 @@ absl::Status Provider::Notify(const v1::Resource& resource,
                                            " has no action '", action, "'"));
 }
 
-absl::Status Provider::ApplyBatch(
+std::vector<absl::Status> Provider::ApplyBatch(
     const std::vector<const v1::Resource*>& resources,
     const std::vector<v1::ResourceDiff>& diffs,
     ProviderContext& context) const {
+  std::vector<absl::Status> out;
   for (size_t i = 0; i < resources.size(); ++i) {
-    absl::Status status = Apply(*resources[i], diffs[i], context);
-    if (!status.ok()) return status;
+    out.push_back(Apply(*resources[i], diffs[i], context));
   }
-  return absl::OkStatus();
+  return out;
 }
 
 namespace {
@@ -60,6 +60,15 @@ absl::Status Provider::DiscardRollback(ProviderContext&) const {
 }
 absl::StatusOr<bool> Provider::RollbackPending(ProviderContext&) const {
   return NoConfirm(*this);
+}
+
+absl::StatusOr<const Accounts*> ProviderContext::accounts() {
+  if (!accounts_.has_value()) {
+    absl::StatusOr<Accounts> read = Accounts::Read(*host);
+    if (!read.ok()) return read.status();
+    accounts_ = *std::move(read);
+  }
+  return &*accounts_;
 }
 
 const Provider* FindProvider(std::string_view kind) {

@@ -7,11 +7,13 @@
 // provider's tests assert it.
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "agent/host/accounts.h"
 #include "agent/host/host.h"
 #include "proto/cairn/v1/agent.pb.h"
 #include "proto/cairn/v1/catalog.pb.h"
@@ -25,6 +27,16 @@ struct ProviderContext {
   std::string fingerprint_key;
   // Where files replaced or removed are kept, e.g. /var/lib/cairn/backup.
   std::string backup_dir = "/var/lib/cairn/backup";
+
+  // The host's users and groups, read once and kept until ForgetAccounts:
+  // a thousand files owned by root need not read /etc/passwd a thousand
+  // times. The engine forgets them after every change (a package may add a
+  // system user); providers that change accounts forget them too.
+  absl::StatusOr<const Accounts*> accounts();
+  void ForgetAccounts() { accounts_.reset(); }
+
+ private:
+  std::optional<Accounts> accounts_;
 };
 
 class Provider {
@@ -52,11 +64,12 @@ class Provider {
                               ProviderContext& context) const;
 
   // Kinds that converge many resources at once (packages: one apt
-  // transaction for all) return true and implement ApplyBatch; the engine
-  // then calls ApplyBatch once with every resource of the kind that needs a
-  // change, in catalog order, instead of Apply for each.
+  // transaction for all; files: one sync for all) return true and implement
+  // ApplyBatch; the engine then calls ApplyBatch once with every resource
+  // of the kind that needs a change and is ready, in apply order, instead
+  // of Apply for each. It returns one status per resource, in order.
   virtual bool batches() const { return false; }
-  virtual absl::Status ApplyBatch(
+  virtual std::vector<absl::Status> ApplyBatch(
       const std::vector<const v1::Resource*>& resources,
       const std::vector<v1::ResourceDiff>& diffs,
       ProviderContext& context) const;

@@ -1,6 +1,7 @@
 #include "agent/server/service.h"
 
 #include <ifaddrs.h>
+#include <malloc.h>
 #include <netdb.h>
 #include <sys/sysinfo.h>
 #include <sys/utsname.h>
@@ -109,6 +110,7 @@ grpc::Status AgentService::Check(grpc::ServerContext*,
                                  const v1::CheckRequest* request,
                                  v1::CheckResponse* response) {
   *response = engine_.Check(request->catalog(), request->fingerprint_key());
+  malloc_trim(0);
   return grpc::Status::OK;
 }
 
@@ -128,6 +130,9 @@ grpc::Status AgentService::Apply(grpc::ServerContext*,
                                       [&](const v1::ApplyEvent& event) {
                                         sent = writer->Write(event) && sent;
                                       });
+  // Give back what the catalog and its events took: an idle agent should
+  // be small.
+  malloc_trim(0);
   if (status.ok() && !sent) {
     return grpc::Status(grpc::StatusCode::UNAVAILABLE,
                         "the apply finished, but some of its events could not "
