@@ -136,3 +136,32 @@ echo "CAIRN noop ${results[no-op apply]}"
 echo "CAIRN edits ${results[after 10 edits]}"
 echo "CAIRN check ${results[check]}"
 echo "CAIRN rss_kb $idle_start_kb $idle_after_kb $peak_kb"
+
+# The peers, on the same machine in the same run, and the ratios of their
+# whole command to Cairn's.
+PEERS="${PEERS:-puppet cfengine ansible}"
+[[ "$PEERS" != none && -x "$here/../peers/run.sh" ]] || exit 0
+kill "$agent_pid" 2>/dev/null || true
+agent_pid=""
+reset_host
+peer_file="$work/peers.txt"
+# shellcheck disable=SC2086
+PEER_RESULTS="$peer_file" "$here/../peers/run.sh" $PEERS >"$work/peers.log" 2>&1 ||
+  { tail -n 30 "$work/peers.log" >&2; echo "run_agent_bench.sh: peers failed" >&2; exit 1; }
+echo
+echo "whole command, median; ratio = peer / cairn"
+printf '%-9s %-6s %12s %10s %8s\n' tool phase seconds rss_MB ratio
+for phase in first noop edits check; do
+  key="$phase"
+  case $phase in
+    first) key="first apply" ;; noop) key="no-op apply" ;; edits) key="after 10 edits" ;;
+  esac
+  read -r _ _ cairn_cmd_us <<<"${results[$key]}"
+  printf '%-9s %-6s %12.3f %10s %8s\n' cairn "$phase" \
+    "$(awk -v v="$cairn_cmd_us" 'BEGIN { print v / 1e6 }')" "$((peak_kb / 1024))" 1
+  while read -r _ tool p secs rss _; do
+    [[ $p == "$phase" ]] || continue
+    printf '%-9s %-6s %12.3f %10s %8.0f\n' "$tool" "$phase" "$secs" "$((rss / 1024))" \
+      "$(awk -v a="$secs" -v b="$cairn_cmd_us" 'BEGIN { print a * 1e6 / b }')"
+  done <"$peer_file"
+done
