@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <limits>
+#include <regex>
 
 #include "base/strings.h"
 #include "compiler/eval/evaluator.h"
@@ -184,6 +185,18 @@ bool Evaluator::Assign(pb::Message& message, const pb::FieldDescriptor* field,
   switch (field->cpp_type()) {
     case pb::FieldDescriptor::CPPTYPE_STRING:
       if (value.kind() != ValueKind::kString) return mismatch(value);
+      if (field->options().GetExtension(v1::format) == "regex" &&
+          !value.secret()) {
+        try {
+          std::regex check(value.string_value(), std::regex::ECMAScript);
+        } catch (const std::regex_error& e) {
+          Error(DiagnosticKind::kInvalidValue, Range(file, at),
+                StrCat("'", field->name(), "' is not a regular expression: ",
+                       e.what()),
+                path);
+          return false;
+        }
+      }
       r->SetString(&message, field, value.string_value());
       return true;
     case pb::FieldDescriptor::CPPTYPE_BOOL:
