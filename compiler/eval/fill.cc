@@ -191,8 +191,8 @@ bool Evaluator::Assign(pb::Message& message, const pb::FieldDescriptor* field,
           std::regex check(value.string_value(), std::regex::ECMAScript);
         } catch (const std::regex_error& e) {
           Error(DiagnosticKind::kInvalidValue, Range(file, at),
-                StrCat("'", field->name(), "' is not a regular expression: ",
-                       e.what()),
+                StrCat("'", field->name(),
+                       "' is not a regular expression: ", e.what()),
                 path);
           return false;
         }
