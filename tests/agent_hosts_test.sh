@@ -151,6 +151,10 @@ expect_eq "first apply on h2 exits 0" 0 "$rc"
 expect_contains "alice logs in over SSH with her key" web "$(ssh_as alice "$h1" id -nG 2>&1)"
 expect_ok "alice's sudo rule works" ssh_as alice "$h1" sudo -n /usr/bin/systemctl restart hello-web
 expect_fails "alice has no other sudo" ssh_as alice "$h1" sudo -n /usr/bin/id
+expect_eq "alice's files were made after her" "alice alice 750" \
+  "$(on h1 stat -c '%U %G %a' /srv/alice 2>&1)"
+expect_eq "alice reads her notes" "for alice" \
+  "$(ssh_as alice "$h1" cat /srv/alice/notes 2>&1)"
 expect_eq "bob logs in on h2" bob "$(ssh_as bob "$h2" id -un 2>&1)"
 expect_eq "h2's motd" "h2, managed by cairn" "$(on h2 cat /etc/motd 2>&1)"
 expect_eq "h2's /etc/issue keeps its first line" "$issue_before" \

@@ -84,8 +84,9 @@ class DirectoryProvider : public Provider {
 
     absl::StatusOr<const Accounts*> accounts = context.accounts();
     if (!accounts.ok()) return accounts.status();
-    absl::StatusOr<Ownership> ownership = ResolveOwnership(
-        **accounts, wanted->spec.owner(), wanted->spec.group());
+    absl::StatusOr<Ownership> ownership =
+        ResolveOwnership(**accounts, wanted->spec.owner(), wanted->spec.group(),
+                         /*preview=*/true);
     if (!ownership.ok()) {
       return Annotate(StrCat("directory ", path), ownership.status());
     }

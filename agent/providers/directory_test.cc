@@ -137,7 +137,12 @@ TEST_F(DirectoryProviderTest, BadSpecs) {
             absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(Check(Directory("/srv/www", "rwx")).status().code(),
             absl::StatusCode::kInvalidArgument);
-  EXPECT_FALSE(Check(Directory("/srv/www", "", "", "ghosts")).ok());
+  // A group that does not exist: shown by Check, refused by Apply.
+  v1::Resource ghosts = Directory("/srv/www", "", "", "ghosts");
+  absl::StatusOr<v1::ResourceDiff> preview = Check(ghosts);
+  ASSERT_TRUE(preview.ok());
+  EXPECT_EQ(provider_->Apply(ghosts, *preview, context_).code(),
+            absl::StatusCode::kNotFound);
 }
 
 }  // namespace

@@ -89,8 +89,9 @@ class FileProvider : public Provider {
 
     absl::StatusOr<const Accounts*> accounts = context.accounts();
     if (!accounts.ok()) return accounts.status();
-    absl::StatusOr<Ownership> ownership = ResolveOwnership(
-        **accounts, wanted->spec.owner(), wanted->spec.group());
+    absl::StatusOr<Ownership> ownership =
+        ResolveOwnership(**accounts, wanted->spec.owner(), wanted->spec.group(),
+                         /*preview=*/true);
     if (!ownership.ok()) {
       return Annotate(StrCat("file ", path), ownership.status());
     }

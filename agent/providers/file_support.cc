@@ -67,17 +67,31 @@ absl::Status CheckParentDirectory(Host& host, const std::string& path) {
 
 absl::StatusOr<Ownership> ResolveOwnership(const Accounts& accounts,
                                            std::string_view owner,
-                                           std::string_view group) {
+                                           std::string_view group,
+                                           bool preview) {
   Ownership wanted;
   if (!owner.empty()) {
     absl::StatusOr<uid_t> uid = accounts.UserId(owner);
-    if (!uid.ok()) return uid.status();
-    wanted.uid = *uid;
+    if (uid.ok()) {
+      wanted.uid = *uid;
+    } else if (preview && uid.status().code() == absl::StatusCode::kNotFound) {
+      wanted.missing_owner = std::string(owner);
+    } else {
+      return uid.status();
+    }
   }
   if (!group.empty()) {
     absl::StatusOr<gid_t> gid = accounts.GroupId(group);
-    if (!gid.ok()) return gid.status();
-    wanted.gid = *gid;
+    if (gid.ok()) {
+      wanted.gid = *gid;
+    } else if (preview && gid.status().code() == absl::StatusCode::kNotFound) {
+      wanted.missing_group = std::string(group);
+    } else {
+      return gid.status();
+    }
+  } else if (!wanted.missing_owner.empty()) {
+    // Its primary group will be the new user's.
+    wanted.missing_group = StrCat(owner, "'s group");
   } else if (const Account* user = accounts.FindUserById(wanted.uid)) {
     wanted.gid = user->gid;
   } else if (wanted.uid != 0) {
@@ -94,11 +108,18 @@ void AddAttributeChanges(const v1::Resource& resource, const Accounts& accounts,
                          const ProviderContext& context,
                          v1::ResourceDiff& diff) {
   bool exists = current.exists();
-  if (!exists || current.uid != wanted.uid) {
+  if (!wanted.missing_owner.empty()) {
+    AddChange(resource, "owner", exists ? accounts.UserName(current.uid) : "",
+              StrCat(wanted.missing_owner, " (not a user yet)"), context, diff);
+  } else if (!exists || current.uid != wanted.uid) {
     AddChange(resource, "owner", exists ? accounts.UserName(current.uid) : "",
               accounts.UserName(wanted.uid), context, diff);
   }
-  if (!exists || current.gid != wanted.gid) {
+  if (!wanted.missing_group.empty()) {
+    AddChange(resource, "group", exists ? accounts.GroupName(current.gid) : "",
+              StrCat(wanted.missing_group, " (not a group yet)"), context,
+              diff);
+  } else if (!exists || current.gid != wanted.gid) {
     AddChange(resource, "group", exists ? accounts.GroupName(current.gid) : "",
               accounts.GroupName(wanted.gid), context, diff);
   }

@@ -42,14 +42,20 @@ absl::Status CheckParentDirectory(Host& host, const std::string& path);
 struct Ownership {
   uid_t uid = 0;
   gid_t gid = 0;
+  // For a preview (Check): a user or group that does not exist yet,
+  // typically because a resource earlier in the same apply creates it.
+  std::string missing_owner;
+  std::string missing_group;
 };
 
 // Resolves `owner` (root when empty) and `group` (the owner's primary group
 // when empty, root's for root) through `accounts`. Unknown names are
-// NotFound errors naming them.
+// NotFound errors naming them; with `preview`, they are recorded in
+// missing_owner and missing_group instead, for Check to show.
 absl::StatusOr<Ownership> ResolveOwnership(const Accounts& accounts,
                                            std::string_view owner,
-                                           std::string_view group);
+                                           std::string_view group,
+                                           bool preview = false);
 
 // Adds "owner", "group" and "mode" changes between `current` and the wanted
 // ownership and mode; `mode` nullopt means the mode is not managed.

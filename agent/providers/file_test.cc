@@ -87,6 +87,29 @@ TEST_F(FileProviderTest, MissingParentIsCreateInCheckAndAClearErrorInApply) {
               HasSubstr("declare it as a directory"));
 }
 
+TEST_F(FileProviderTest, OwnerNotYetAUserIsAChangeInCheckAndAnErrorInApply) {
+  v1::File spec;
+  spec.set_path("/etc/app.conf");
+  spec.set_content("x");
+  spec.set_owner("newbie");  // Made by a user resource earlier in the run.
+  v1::Resource resource = MakeResource("file", spec);
+  absl::StatusOr<v1::ResourceDiff> diff = Check(resource);
+  ASSERT_TRUE(diff.ok()) << diff.status();
+  EXPECT_EQ(diff->action(), v1::ResourceDiff::ACTION_CREATE);
+  bool shown = false;
+  for (const v1::FieldChange& c : diff->changes()) {
+    if (c.field() == "owner") {
+      shown = true;
+      EXPECT_EQ(c.desired(), "newbie (not a user yet)");
+    }
+  }
+  EXPECT_TRUE(shown);
+  absl::Status applied = provider_->Apply(resource, *diff, context_);
+  EXPECT_EQ(applied.code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(std::string(applied.message()), HasSubstr("newbie"));
+  EXPECT_FALSE(host_.Stat("/etc/app.conf")->exists());
+}
+
 TEST_F(FileProviderTest, UpdatesContentWithADiffAndABackup) {
   host_.PutFile("/srv/conf", "a\nb\nc\n", 0600, 33, 33);
   v1::File spec;
@@ -218,9 +241,14 @@ TEST_F(FileProviderTest, BadSpecs) {
   v1::File spec;
   spec.set_path("/srv/x");
   spec.set_owner("ghost");
-  absl::StatusOr<v1::ResourceDiff> ghost = Check(MakeResource("file", spec));
-  EXPECT_FALSE(ghost.ok());
-  EXPECT_THAT(std::string(ghost.status().message()), HasSubstr("'ghost'"));
+  // An unknown owner is a preview in Check (the run may create it) and an
+  // error in Apply.
+  v1::Resource ghost = MakeResource("file", spec);
+  absl::StatusOr<v1::ResourceDiff> preview = Check(ghost);
+  ASSERT_TRUE(preview.ok());
+  absl::Status applied = provider_->Apply(ghost, *preview, context_);
+  EXPECT_EQ(applied.code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(std::string(applied.message()), HasSubstr("'ghost'"));
   v1::Directory wrong;
   wrong.set_path("/srv/x");
   EXPECT_EQ(Check(MakeResource("file", wrong)).status().code(),

@@ -159,6 +159,12 @@ class Evaluator {
   // Reports cycles of depends_on and notify edges.
   void CheckOrderCycles(const HostBuild& build, const std::string& host,
                         const std::string& path);
+  // Adds the dependencies a host's resources have by their nature, as
+  // depends_on: a path after the directory resource holding it, a line
+  // after the file it edits, a file or directory after its owner's user
+  // and group resources, a user after its groups. An edge that would close
+  // a cycle with the written ones is left out: what is written wins.
+  static void AddImplicitDependencies(HostBuild& build);
   // An attribute of host `name`, for host.NAME.ATTR.
   Value HostAttribute(const std::string& name, const ast::Ident& attr,
                       FileId file);

@@ -29,6 +29,100 @@ std::string PathPart(const std::string& path, std::string_view kind,
 // Resources are applied in an order that honours every edge: a resource
 // after what it depends_on, and before what it notifies. A cycle of edges
 // leaves no such order; report each cycle once, with each edge on it.
+void Evaluator::AddImplicitDependencies(HostBuild& build) {
+  int n = build.catalog.resources_size();
+  // after[i]: what must come after i, by the edges so far.
+  std::vector<std::vector<int>> after(n);
+  auto index_of = [&](std::string_view kind, std::string_view id) {
+    auto it = build.index.find({std::string(kind), std::string(id)});
+    return it == build.index.end() ? -1 : it->second;
+  };
+  for (int i = 0; i < n; ++i) {
+    const v1::Resource& r = build.catalog.resources(i);
+    for (const v1::ResourceRef& dep : r.depends_on()) {
+      int d = index_of(dep.kind(), dep.id());
+      if (d >= 0) after[d].push_back(i);
+    }
+    for (const v1::Notify& nt : r.notify()) {
+      int t = index_of(nt.target().kind(), nt.target().id());
+      if (t >= 0) after[i].push_back(t);
+    }
+  }
+  // Whether `to` already comes after `from`, through any chain of edges.
+  auto reaches = [&](int from, int to) {
+    std::vector<bool> seen(n, false);
+    std::vector<int> stack = {from};
+    seen[from] = true;
+    while (!stack.empty()) {
+      int i = stack.back();
+      stack.pop_back();
+      if (i == to) return true;
+      for (int j : after[i]) {
+        if (!seen[j]) {
+          seen[j] = true;
+          stack.push_back(j);
+        }
+      }
+    }
+    return false;
+  };
+  auto depend = [&](int i, std::string_view kind, std::string_view id) {
+    int d = index_of(kind, id);
+    if (d < 0 || d == i || reaches(i, d)) return;
+    v1::Resource* r = build.catalog.mutable_resources(i);
+    for (const v1::ResourceRef& dep : r->depends_on()) {
+      if (dep.kind() == kind && dep.id() == id) return;
+    }
+    v1::ResourceRef* ref = r->add_depends_on();
+    ref->set_kind(std::string(kind));
+    ref->set_id(std::string(id));
+    after[d].push_back(i);
+  };
+  // The nearest directory resource above `path`.
+  auto parent_directory = [&](int i, std::string path) {
+    while (true) {
+      size_t slash = path.rfind('/');
+      if (slash == std::string::npos || slash == 0) return;
+      path.resize(slash);
+      if (index_of("directory", path) >= 0) {
+        depend(i, "directory", path);
+        return;
+      }
+    }
+  };
+  for (int i = 0; i < n; ++i) {
+    const v1::Resource& r = build.catalog.resources(i);
+    const std::string& kind = r.kind();
+    if (kind == "file") {
+      v1::File spec;
+      r.spec().UnpackTo(&spec);
+      parent_directory(i, spec.path());
+      if (!spec.owner().empty()) depend(i, "user", spec.owner());
+      if (!spec.group().empty()) depend(i, "group", spec.group());
+    } else if (kind == "directory") {
+      v1::Directory spec;
+      r.spec().UnpackTo(&spec);
+      parent_directory(i, spec.path());
+      if (!spec.owner().empty()) depend(i, "user", spec.owner());
+      if (!spec.group().empty()) depend(i, "group", spec.group());
+    } else if (kind == "symlink") {
+      v1::Symlink spec;
+      r.spec().UnpackTo(&spec);
+      parent_directory(i, spec.path());
+    } else if (kind == "line") {
+      v1::Line spec;
+      r.spec().UnpackTo(&spec);
+      depend(i, "file", spec.path());
+      parent_directory(i, spec.path());
+    } else if (kind == "user") {
+      v1::User spec;
+      r.spec().UnpackTo(&spec);
+      if (!spec.group().empty()) depend(i, "group", spec.group());
+      for (const std::string& g : spec.groups()) depend(i, "group", g);
+    }
+  }
+}
+
 void Evaluator::CheckOrderCycles(const HostBuild& build,
                                  const std::string& host,
                                  const std::string& path) {
@@ -170,6 +264,7 @@ void Evaluator::EvalHost(const ast::BlockStmt& block, const Scope& scope,
   }
 
   CheckOrderCycles(build, name, path);
+  AddImplicitDependencies(build);
 
   // A firewall that drops inbound traffic without allowing SSH locks out
   // the next apply; say so unless the configuration accepts it.

@@ -477,7 +477,14 @@ std::string Generator::Index(const std::vector<Kind>& kinds,
       "  }\n"
       "  service \"nginx\" { enabled = true, running = true }\n"
       "}\n"
-      "```\n";
+      "```\n"
+      "\nSome order needs no `depends_on`: the compiler adds it from what "
+      "resources are. A file, directory, symlink or line comes after the "
+      "nearest directory resource above its path; a line after the file "
+      "resource it edits; a file or directory after the user and group "
+      "resources it is owned by; a user after the group resources it is in. "
+      "Where such an edge would close a cycle with ones written out, it is "
+      "left out. `cairn graph` shows every edge.\n";
   StrAppend(&out,
             "\n## Changing these pages\n\n"
             "Edit the comments in `",
