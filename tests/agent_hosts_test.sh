@@ -111,8 +111,8 @@ ssh_as() {  # USER ADDR CMD...
 # and listens again right after: a connection in between is refused, so try
 # a few times.
 page() {
-  local text i
-  for i in 1 2 3 4 5 6 7 8 9 10; do
+  local text
+  for _ in 1 2 3 4 5 6 7 8 9 10; do
     text="$(nc -w 3 "$h1" 8080 </dev/null 2>/dev/null)" && [[ -n "$text" ]] && break
     sleep 0.2
   done

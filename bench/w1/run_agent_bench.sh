@@ -145,8 +145,8 @@ kill "$agent_pid" 2>/dev/null || true
 agent_pid=""
 reset_host
 peer_file="$work/peers.txt"
-# shellcheck disable=SC2086
-PEER_RESULTS="$peer_file" "$here/../peers/run.sh" $PEERS >"$work/peers.log" 2>&1 ||
+# shellcheck disable=SC2086  # PEERS is a list of words. Ansible needs a UTF-8 locale.
+LC_ALL=C.UTF-8 PEER_RESULTS="$peer_file" "$here/../peers/run.sh" $PEERS >"$work/peers.log" 2>&1 ||
   { tail -n 30 "$work/peers.log" >&2; echo "run_agent_bench.sh: peers failed" >&2; exit 1; }
 echo
 echo "whole command, median; ratio = peer / cairn"
