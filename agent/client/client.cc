@@ -74,31 +74,22 @@ void AgentClient::SetDeadline(grpc::ClientContext& context) const {
 }
 
 absl::StatusOr<v1::HostFacts> AgentClient::Facts() {
-  grpc::ClientContext context;
-  SetDeadline(context);
-  v1::HostFacts facts;
-  grpc::Status status = stub_->Facts(&context, v1::FactsRequest(), &facts);
-  if (!status.ok()) return FromGrpc(status);
-  return facts;
+  return Unary<v1::HostFacts>([&](auto* context, auto* response) {
+    return stub_->Facts(context, v1::FactsRequest(), response);
+  });
 }
 
 absl::StatusOr<v1::CheckResponse> AgentClient::Check(
     const v1::CheckRequest& request) {
-  grpc::ClientContext context;
-  SetDeadline(context);
-  v1::CheckResponse response;
-  grpc::Status status = stub_->Check(&context, request, &response);
-  if (!status.ok()) return FromGrpc(status);
-  return response;
+  return Unary<v1::CheckResponse>([&](auto* context, auto* response) {
+    return stub_->Check(context, request, response);
+  });
 }
 
 absl::StatusOr<v1::StatusResponse> AgentClient::Status() {
-  grpc::ClientContext context;
-  SetDeadline(context);
-  v1::StatusResponse response;
-  grpc::Status status = stub_->Status(&context, v1::StatusRequest(), &response);
-  if (!status.ok()) return FromGrpc(status);
-  return response;
+  return Unary<v1::StatusResponse>([&](auto* context, auto* response) {
+    return stub_->Status(context, v1::StatusRequest(), response);
+  });
 }
 
 absl::Status AgentClient::Apply(

@@ -31,6 +31,9 @@ struct ClientOptions {
   std::chrono::seconds deadline = std::chrono::seconds(600);
 };
 
+// A gRPC status as an absl::Status with the same code and message.
+absl::Status FromGrpc(const grpc::Status& status);
+
 class AgentClient {
  public:
   // Reads the credentials; the connection itself is made by the first
@@ -62,6 +65,16 @@ class AgentClient {
                        std::shared_ptr<grpc::ChannelCredentials> credentials);
   std::shared_ptr<grpc::Channel> NewChannel(bool fresh_connection);
   void SetDeadline(grpc::ClientContext& context) const;
+  // One unary call, `call(context, response)`, under the deadline.
+  template <typename Response, typename Call>
+  absl::StatusOr<Response> Unary(const Call& call) {
+    grpc::ClientContext context;
+    SetDeadline(context);
+    Response response;
+    grpc::Status status = call(&context, &response);
+    if (!status.ok()) return FromGrpc(status);
+    return response;
+  }
 
   ClientOptions options_;
   std::shared_ptr<grpc::ChannelCredentials> credentials_;
@@ -73,9 +86,6 @@ class AgentClient {
 std::shared_ptr<grpc::ChannelCredentials> MutualTlsChannelCredentials(
     const std::string& ca_pem, const std::string& cert_pem,
     const std::string& key_pem);
-
-// A gRPC status as an absl::Status with the same code and message.
-absl::Status FromGrpc(const grpc::Status& status);
 
 }  // namespace cairn::agent
 

@@ -10,6 +10,7 @@
 #include <functional>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -102,6 +103,9 @@ class Engine {
 // after what it depends on and before what it notifies; ties keep catalog
 // order. InvalidArgument naming a cycle (the compiler rejects those).
 absl::StatusOr<std::vector<int>> ApplyOrder(const v1::Catalog& catalog);
+
+// SHA-256 of `bytes` in lower-case hex: the digests Status and Facts report.
+std::string Sha256Hex(std::string_view bytes);
 
 }  // namespace cairn::agent
 

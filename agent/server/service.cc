@@ -8,7 +8,6 @@
 #include <unistd.h>
 
 #include "base/strings.h"
-#include "openssl/sha.h"
 
 namespace cairn::agent {
 namespace {
@@ -87,15 +86,7 @@ v1::HostFacts GatherFacts(Host& host) {
   if (absl::StatusOr<std::string> status =
           host.ReadFile("/var/lib/dpkg/status");
       status.ok()) {
-    unsigned char digest[SHA256_DIGEST_LENGTH];
-    SHA256(reinterpret_cast<const unsigned char*>(status->data()),
-           status->size(), digest);
-    std::string hex;
-    for (unsigned char c : digest) {
-      hex += "0123456789abcdef"[c >> 4];
-      hex += "0123456789abcdef"[c & 15];
-    }
-    facts.set_packages_digest(hex);
+    facts.set_packages_digest(Sha256Hex(*status));
   }
   return facts;
 }

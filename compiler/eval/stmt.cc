@@ -90,21 +90,23 @@ void Evaluator::AddImplicitDependencies(HostBuild& build) {
       }
     }
   };
+  // Files and directories: their place, their owner and group.
+  auto owned_path = [&](int i, const auto& spec) {
+    parent_directory(i, spec.path());
+    if (!spec.owner().empty()) depend(i, "user", spec.owner());
+    if (!spec.group().empty()) depend(i, "group", spec.group());
+  };
   for (int i = 0; i < n; ++i) {
     const v1::Resource& r = build.catalog.resources(i);
     const std::string& kind = r.kind();
     if (kind == "file") {
       v1::File spec;
       r.spec().UnpackTo(&spec);
-      parent_directory(i, spec.path());
-      if (!spec.owner().empty()) depend(i, "user", spec.owner());
-      if (!spec.group().empty()) depend(i, "group", spec.group());
+      owned_path(i, spec);
     } else if (kind == "directory") {
       v1::Directory spec;
       r.spec().UnpackTo(&spec);
-      parent_directory(i, spec.path());
-      if (!spec.owner().empty()) depend(i, "user", spec.owner());
-      if (!spec.group().empty()) depend(i, "group", spec.group());
+      owned_path(i, spec);
     } else if (kind == "symlink") {
       v1::Symlink spec;
       r.spec().UnpackTo(&spec);
