@@ -96,6 +96,7 @@ def cairn_system_libraries():
     pkg_config_repository(name = "openssl", modules = ["openssl"])
     pkg_config_repository(name = "sqlite3", modules = ["sqlite3"])
     pkg_config_repository(name = "ldns", modules = ["ldns"])
+    pkg_config_repository(name = "libpq", modules = ["libpq"])
     system_headers_repository(
         name = "antlr4_runtime",
         include_dir = "/usr/include/antlr4-runtime",
