@@ -302,6 +302,10 @@ CompileResult Evaluator::Run(const std::vector<const ast::File*>& roots) {
           switch (stmt->kind) {
             case ast::StmtKind::kBlock: {
               auto* block = static_cast<const ast::BlockStmt*>(stmt);
+              if (block->type.name == "fleet" && block->labels.empty()) {
+                EvalFleet(*block, scope, file);
+                break;
+              }
               if (block->labels.empty()) break;
               if (block->type.name == "zone") {
                 EvalZone(*block, scope, file);

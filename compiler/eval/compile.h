@@ -47,6 +47,12 @@ struct CompileResult {
   // id.
   std::vector<v1::Catalog> catalogs;
   std::vector<ZoneCatalog> zones;
+  // The `fleet` block: how plan and apply reach and roll out to the
+  // hosts; every field unset without one.
+  v1::Fleet fleet;
+  // Fields of `fleet` whose value came from a secret (a state URL with a
+  // password).
+  std::vector<std::string> fleet_secret_fields;
 };
 
 // Evaluates the files of one configuration (parsed, in `files`, all in

@@ -134,6 +134,11 @@ class Evaluator {
 
   // Hosts, roles, bodies (stmt.cc).
   void EvalHost(const ast::BlockStmt& host, const Scope& scope, FileId file);
+  // A host's `after = [host.db]`: the names of the hosts, which must exist.
+  void SetAfter(v1::Host& host, const Value& value, const ast::Expr& expr,
+                FileId file, const std::string& path);
+  // The label-less `fleet` block; a second one is an error.
+  void EvalFleet(const ast::BlockStmt& block, const Scope& scope, FileId file);
   void EvalZone(const ast::BlockStmt& zone, const Scope& scope, FileId file);
   // Evaluates the statements of a host or role body into `build`.
   void EvalBody(absl::Span<const ast::Stmt* const> stmts, Scope& scope,
@@ -254,6 +259,8 @@ class Evaluator {
   // Evaluates a host's lets and attributes; false on a reference cycle.
   bool EnsureHostAttributes(HostDecl& decl);
   std::map<std::string, HostDecl, std::less<>> hosts_;
+  // Where the `fleet` block is, once one was seen.
+  std::optional<SourceRange> fleet_range_;
   std::vector<std::unique_ptr<Scope>> host_scopes_;
   std::map<std::string, const google::protobuf::Descriptor*, std::less<>>
       kinds_;

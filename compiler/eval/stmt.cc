@@ -195,6 +195,42 @@ void Evaluator::CheckOrderCycles(const HostBuild& build,
   }
 }
 
+void Evaluator::SetAfter(v1::Host& host, const Value& value,
+                         const ast::Expr& expr, FileId file,
+                         const std::string& path) {
+  List items = value.kind() == ValueKind::kList ? value.list() : List{value};
+  for (const Value& item : items) {
+    if (item.is_unknown()) continue;
+    std::string name;
+    if (item.kind() == ValueKind::kResource && item.resource_kind() == "host" &&
+        item.resource_action().empty()) {
+      name = item.resource_id();
+    } else if (item.kind() == ValueKind::kString) {
+      name = item.string_value();
+    } else {
+      Error(DiagnosticKind::kTypeMismatch, Range(file, expr),
+            "after takes hosts, such as [host.db]", path);
+      continue;
+    }
+    if (!hosts_.count(name)) {
+      std::vector<std::string_view> names;
+      for (const auto& [n, decl] : hosts_) names.push_back(n);
+      Diagnostic& d =
+          Error(DiagnosticKind::kUnknownName, Range(file, expr),
+                StrCat("after: no host is named '", name, "'"), path);
+      std::string match = ClosestMatch(name, names);
+      if (!match.empty()) d.help = StrCat("did you mean '", match, "'?");
+      continue;
+    }
+    if (name == host.name()) {
+      Error(DiagnosticKind::kTypeMismatch, Range(file, expr),
+            "a host cannot come after itself", path);
+      continue;
+    }
+    host.add_after(name);
+  }
+}
+
 void Evaluator::EvalHost(const ast::BlockStmt& block, const Scope& scope,
                          FileId file) {
   Value label = Eval(*block.labels[0], scope, file);
@@ -234,6 +270,10 @@ void Evaluator::EvalHost(const ast::BlockStmt& block, const Scope& scope,
     if (it->second.secret()) {
       Error(DiagnosticKind::kTypeMismatch, Range(file, *attr->value),
             StrCat("a host's ", attr->name.name, " cannot be a secret"), path);
+      continue;
+    }
+    if (field->name() == "after") {
+      SetAfter(host, it->second, *attr->value, file, path);
       continue;
     }
     Assign(host, field, it->second, *attr->value, file, path);
@@ -658,6 +698,18 @@ void Evaluator::EvalResource(const ast::BlockStmt& block, const Scope& scope,
           switch (stmt->kind) {
             case ast::StmtKind::kAttr: {
               auto* attr = static_cast<const ast::AttrStmt*>(stmt);
+              if (attr->name.name == "keep") {
+                Value v = Eval(*attr->value, inner, file);
+                if (v.kind() == ValueKind::kBool) {
+                  resource.set_keep(v.bool_value());
+                } else if (!v.is_unknown()) {
+                  Error(
+                      DiagnosticKind::kTypeMismatch, Range(file, *attr->value),
+                      StrCat("keep is a bool, not ", WithArticle(v.TypeName())),
+                      resource_path);
+                }
+                break;
+              }
               if (attr->name.name == "notify" ||
                   attr->name.name == "depends_on") {
                 Value v = Eval(*attr->value, inner, file);
@@ -940,6 +992,38 @@ void Evaluator::EvalZone(const ast::BlockStmt& block, const Scope& scope,
   CheckRequired(zone.zone, Range(file, block.type.begin, block.type.end), path);
   zone.secret_fields = std::move(zone_secrets);
   result_.zones.push_back(std::move(zone));
+}
+
+void Evaluator::EvalFleet(const ast::BlockStmt& block, const Scope& scope,
+                          FileId file) {
+  SourceRange range = Range(file, block.type.begin, block.type.end);
+  if (fleet_range_.has_value()) {
+    Diagnostic& d = Error(DiagnosticKind::kDuplicateDefinition, range,
+                          "a configuration has one fleet block");
+    d.labels.push_back({*fleet_range_, "first declared here"});
+    return;
+  }
+  fleet_range_ = range;
+  Scope inner(&scope);
+  for (const ast::Stmt* stmt : block.body.stmts) {
+    switch (stmt->kind) {
+      case ast::StmtKind::kAttr:
+        SetField(result_.fleet, *static_cast<const ast::AttrStmt*>(stmt), inner,
+                 file, "fleet", &result_.fleet_secret_fields);
+        continue;
+      case ast::StmtKind::kLet: {
+        auto* let = static_cast<const ast::LetStmt*>(stmt);
+        inner.Define(std::string(let->name.name),
+                     Eval(*let->value, inner, file));
+        continue;
+      }
+      default:
+        Error(DiagnosticKind::kNotAllowedHere,
+              Range(file, stmt->begin, stmt->begin + 1),
+              "a fleet block holds attributes only", "fleet");
+        continue;
+    }
+  }
 }
 
 }  // namespace cairn::eval

@@ -11,11 +11,11 @@ namespace cairn::parse_internal {
 namespace {
 
 // Where a statement stands; for and if bodies inherit it.
-enum class Place { kTop, kRole, kHost, kZone, kFirewall, kResource };
+enum class Place { kTop, kRole, kHost, kZone, kFleet, kFirewall, kResource };
 
-constexpr std::string_view kTopLevelBlocks[] = {"host", "zone"};
-constexpr std::string_view kTopLevelWords[] = {"host",   "zone",  "role",
-                                               "import", "param", "let"};
+constexpr std::string_view kTopLevelBlocks[] = {"host", "zone", "fleet"};
+constexpr std::string_view kTopLevelWords[] = {
+    "host", "zone", "fleet", "role", "import", "param", "let"};
 
 class Checker {
  public:
@@ -174,6 +174,8 @@ class Checker {
         body_place = Place::kHost;
       } else if (type == "zone") {
         body_place = Place::kZone;
+      } else if (type == "fleet") {
+        body_place = Place::kFleet;
       } else if (!type.empty() &&
                  !diagnostics_.HasErrorAt(Range(s.type.begin, s.type.end))) {
         Diagnostic d =
@@ -181,7 +183,7 @@ class Checker {
                  s.type.end, path,
                  StrCat("'", type,
                         "' blocks are not allowed at the top level; only "
-                        "host, zone, role, import, param and let are"));
+                        "host, zone, fleet, role, import, param and let are"));
         std::string match = ClosestMatch(type, kTopLevelWords);
         if (!match.empty()) {
           d.help = StrCat("did you mean '", match, "'?");
@@ -191,12 +193,16 @@ class Checker {
         diagnostics_.Add(std::move(d));
       }
     } else {
-      if (type == "host" || type == "zone") {
+      if (type == "host" || type == "zone" || type == "fleet") {
         NotAllowed(
             s, path,
             StrCat("'", type, "' blocks are only allowed at the top level"));
       } else if (type == "record" && place != Place::kZone) {
         NotAllowed(s, path, "'record' blocks are only allowed in a zone");
+      } else if (place == Place::kFleet) {
+        NotAllowed(s, path,
+                   StrCat("a fleet block holds attributes only, not '", type,
+                          "' blocks"));
       } else if (place == Place::kZone && type != "record") {
         NotAllowed(s, path,
                    StrCat("a zone holds records and attributes, not '", type,
