@@ -24,6 +24,15 @@ int Ca(const std::vector<std::string>& args);
 // cairn agent facts|status|check|apply|confirm --agent ADDR ...: one
 // cairn-agent, directly.
 int Agent(const std::vector<std::string>& args);
+// cairn plan PATH...: what applying the configuration would change on
+// every targeted host and zone (--out FILE saves it, --json prints it).
+int Plan(const std::vector<std::string>& args);
+// cairn apply PLANFILE | PATH...: rolls the changes out, exactly as planned.
+int Apply(const std::vector<std::string>& args);
+// cairn lock status|break: the fleet's lock in the state store.
+int Lock(const std::vector<std::string>& args);
+// cairn history [--host NAME]: past applies from the state store.
+int History(const std::vector<std::string>& args);
 // cairn graph PATH... [--host NAME]: the apply order as Graphviz DOT.
 int Graph(const std::vector<std::string>& args);
 // cairn ast FILE: prints the syntax tree (for debugging the parser).

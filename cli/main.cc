@@ -23,6 +23,14 @@ Commands:
   compile PATH...    evaluate the configuration and print one catalog per
                      host (--host NAME, --dump=catalog|json|none, --out DIR
                      writes binary catalogs)
+  plan PATH...       what applying would change on every host and zone,
+                     asked of their agents and DNS servers (--host NAME,
+                     --tag TAG, --out FILE, --json, --detailed-exitcode)
+  apply PLANFILE|PATH...
+                     apply a saved plan exactly, or plan, confirm and apply
+                     (--yes, --host NAME, --tag TAG, -v)
+  lock status|break  the fleet's lock in the state store
+  history            past applies (--host NAME, --limit N)
   graph PATH...      the apply order of each host's resources as Graphviz
                      DOT (--host NAME)
   ca init DIR        make the fleet's certificate authority (mutual TLS)
@@ -35,7 +43,7 @@ Commands:
                      encrypt-string ("cairn vault help" for more)
   help               show this text
 
-check, compile, graph and agent take: -p NAME=VALUE, --params-file FILE,
+check, compile, graph, plan, apply and agent take: -p NAME=VALUE, --params-file FILE,
 --vault-password-file FILE (or CAIRN_VAULT_PASSWORD), --module-path DIR.
 
 Exit status: 0 success, 1 mistakes found, 2 bad usage or unreadable input.
@@ -62,6 +70,10 @@ int main(int argc, char** argv) {
   if (command == "graph") return cairn::cli::Graph(args);
   if (command == "ca") return cairn::cli::Ca(args);
   if (command == "agent") return cairn::cli::Agent(args);
+  if (command == "plan") return cairn::cli::Plan(args);
+  if (command == "apply") return cairn::cli::Apply(args);
+  if (command == "lock") return cairn::cli::Lock(args);
+  if (command == "history") return cairn::cli::History(args);
   if (command == "vault") return cairn::cli::Vault(args);
   if (command == "help" || command == "--help" || command == "-h") {
     std::fputs(kUsage, stdout);

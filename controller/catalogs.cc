@@ -186,4 +186,40 @@ bool SameChanges(const v1::HostPlan& a, const v1::HostPlan& b) {
   return essence(a) == essence(b);
 }
 
+std::string ChangesSincePlan(const v1::HostPlan& planned,
+                             const v1::HostPlan& now) {
+  std::map<Key, std::string> before, after;
+  for (const v1::ResourceDiff& d : planned.changes()) {
+    before[KeyOf(d.resource())] = Deterministic(d);
+  }
+  for (const v1::ResourceDiff& d : now.changes()) {
+    after[KeyOf(d.resource())] = Deterministic(d);
+  }
+  std::vector<std::string> found;
+  for (const auto& [key, diff] : after) {
+    auto it = before.find(key);
+    std::string what = StrCat(key.first, " ", key.second);
+    if (it == before.end()) {
+      found.push_back(StrCat(what, ": a change the plan did not have"));
+    } else if (it->second != diff) {
+      found.push_back(StrCat(what, ": the change differs from the plan"));
+    }
+  }
+  for (const auto& [key, diff] : before) {
+    if (!after.count(key)) {
+      found.push_back(StrCat(key.first, " ", key.second,
+                             ": planned, but needs no change now"));
+    }
+  }
+  if (found.empty() && !SameChanges(planned, now)) {
+    found.push_back("what cannot be read on the host differs");
+  }
+  if (found.size() > 3) {
+    size_t more = found.size() - 3;
+    found.resize(3);
+    found.push_back(StrCat("and ", more, " more"));
+  }
+  return StrJoin(found, "; ");
+}
+
 }  // namespace cairn::controller

@@ -79,6 +79,10 @@ v1::HostPlan PlanHost(agent::AgentClient& client, const std::string& host,
 
 // Whether two plans of one host ask for exactly the same changes.
 bool SameChanges(const v1::HostPlan& a, const v1::HostPlan& b);
+// How `now` differs from `planned`, for people: "file /etc/motd: the change
+// differs from the plan", "user bob: not in the plan". Empty when the same.
+std::string ChangesSincePlan(const v1::HostPlan& planned,
+                             const v1::HostPlan& now);
 
 // How a rollout goes.
 struct RolloutOptions {
@@ -129,8 +133,8 @@ std::string HostPlanText(const v1::HostPlan& plan, bool color);
 std::string ZonePlanText(const v1::ZonePlan& plan, bool color);
 // The summary line: "Plan: 3 to create, 1 to change, 0 to remove, ...".
 std::string PlanSummary(const v1::Plan& plan);
-// One apply event of `host`, one or more lines; empty for an unchanged
-// resource unless `verbose`.
+// One apply event of `host`: a line, and with `verbose` the attribute
+// changes and diff under it, and unchanged resources too (empty otherwise).
 std::string EventText(const std::string& host, const v1::ApplyEvent& event,
                       bool verbose);
 

@@ -189,6 +189,7 @@ std::string EventText(const std::string& host, const v1::ApplyEvent& e,
                        ? "removed"
                        : StrCat(sign.verb, "d"),
                    " (", millis, ")\n");
+      if (!verbose) return out;
       std::string details;
       AppendDetails(e.diff(), details);
       for (std::string_view line : StrSplit(details, '\n')) {

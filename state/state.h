@@ -17,7 +17,11 @@
 // The schema is versioned: Open migrates an older store forward, in one
 // transaction per step, and refuses a newer one.
 //
-// Every method is one transaction: a store is never half-written.
+// Every method is one transaction: a store is never half-written. A Store
+// may be used from several threads (calls are serialised on its one
+// connection); several processes may open the same store at once.
+// Times are seconds since the epoch; the lease is measured by the store's
+// clock (the server's for PostgreSQL, so machines that share a lock agree).
 
 #include <cstdint>
 #include <memory>
@@ -99,9 +103,9 @@ class Store {
   // `location`: a postgresql:// URL, or a path to a SQLite file whose
   // directory is created with mode 0700 and the file 0600.
   // FailedPrecondition for a store written by a newer cairn;
-  // Unavailable when a server cannot be reached.
-  static absl::StatusOr<std::unique_ptr<Store>> Open(
-      std::string_view location);
+  // Unavailable when a server cannot be reached; InvalidArgument for a
+  // malformed URL. No message ever contains the URL's password.
+  static absl::StatusOr<std::unique_ptr<Store>> Open(std::string_view location);
 
   virtual ~Store() = default;
 
@@ -112,19 +116,27 @@ class Store {
   virtual absl::StatusOr<std::optional<Snapshot>> LastApplied(
       std::string_view target) = 0;
 
-  // Starts an apply record; returns its id. `record.targets` is ignored.
+  // Starts an apply record; returns its id. `record.targets` and
+  // `record.id` are ignored; an empty `result` is "running", a zero
+  // `started_at` is now.
   virtual absl::StatusOr<int64_t> BeginApply(const ApplyRecord& record) = 0;
   // Records one target's result in apply `apply_id` and, in the same
   // transaction, its new last applied snapshot when `snapshot` is set (a
-  // target that failed part-way still records what it now holds).
-  virtual absl::Status RecordTarget(int64_t apply_id,
-                                    const TargetResult& result,
-                                    const std::optional<Snapshot>& snapshot) = 0;
-  // Closes apply `apply_id` with its result and finish time.
+  // target that failed part-way still records what it now holds). The
+  // snapshot's `target` may be left empty; a zero `applied_at` is the
+  // target's `finished_at` (or now). NotFound for an unknown apply;
+  // AlreadyExists when the apply already has a result for that target.
+  virtual absl::Status RecordTarget(
+      int64_t apply_id, const TargetResult& result,
+      const std::optional<Snapshot>& snapshot) = 0;
+  // Closes apply `apply_id` with its result and finish time (0: now).
+  // NotFound for an unknown apply.
   virtual absl::Status FinishApply(int64_t apply_id, std::string_view result,
                                    int64_t finished_at) = 0;
-  // Past applies, newest first, at most `limit`; with `target` set, only
-  // applies that touched it, and only its TargetResult in each.
+  // Past applies, newest first, at most `limit` (all when `limit` <= 0);
+  // with `target` set, only applies that touched it, and only its
+  // TargetResult in each. Targets come in the order they were recorded,
+  // resources in the order given.
   virtual absl::StatusOr<std::vector<ApplyRecord>> History(
       std::optional<std::string_view> target, int limit) = 0;
 
@@ -132,7 +144,11 @@ class Store {
   // a lease that has not expired: FailedPrecondition naming the owner,
   // pid, operation and since when. An expired lease is taken over (the
   // returned LockInfo is the new one). Never two holders at once, across
-  // processes and machines.
+  // processes and machines. The holder is `owner.owner` and `owner.pid`
+  // together (the same user's other process is another owner); taking it
+  // again while holding it renews it. `created_at` and `lease_until` of
+  // `owner` are ignored. InvalidArgument for an empty owner or a lease
+  // <= 0 seconds.
   virtual absl::StatusOr<LockInfo> Lock(const LockInfo& owner,
                                         int lease_seconds) = 0;
   // Extends the lease held by `owner` (same owner and pid) to now +
@@ -140,11 +156,16 @@ class Store {
   virtual absl::Status RenewLock(const LockInfo& owner, int lease_seconds) = 0;
   // Releases the lock held by `owner`; OK when it is not held by it.
   virtual absl::Status Unlock(const LockInfo& owner) = 0;
-  // Who holds the lock, or nullopt.
+  // Who holds the lock, or nullopt. A lease that has expired but was not
+  // taken over is still shown: compare `lease_until` with the time.
   virtual absl::StatusOr<std::optional<LockInfo>> LockStatus() = 0;
   // Removes the lock whoever holds it (`cairn lock break`).
   virtual absl::Status BreakLock() = 0;
 };
+
+// `location` as it may be shown to a user: a URL's password (user:PASS@
+// or ?password=) replaced by "***"; a path unchanged.
+std::string RedactLocation(std::string_view location);
 
 }  // namespace cairn::state
 

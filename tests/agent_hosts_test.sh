@@ -71,18 +71,11 @@ cp "$work/ca/ca.pem" "$work/ca/controller.pem" "$work/ca/controller.key" "$tls/"
   fatal "apt_repo.sh configure failed"
 
 # cairn-agent on each host, as a package would install it.
-install_agent() {  # HOST
-  local h="$1" f="$hosts/fleet.sh"
-  "$f" cp "$fleet" "$h" "$agent_bin" /usr/sbin/cairn-agent 755 &&
-    "$f" cp "$fleet" "$h" "$unit_file" /etc/systemd/system/cairn-agent.service 644 &&
-    "$f" cp "$fleet" "$h" "$work/ca/ca.pem" /etc/cairn/tls/ca.pem 644 &&
-    "$f" cp "$fleet" "$h" "$work/ca/$h.pem" /etc/cairn/tls/host.pem 644 &&
-    "$f" cp "$fleet" "$h" "$work/ca/$h.key" /etc/cairn/tls/host.key 600 &&
-    on "$h" systemctl daemon-reload &&
-    on "$h" systemctl enable --now cairn-agent
-}
+# shellcheck source=hosts/agents.sh
+source "$hosts/agents.sh"
 for h in h1 h2; do
-  install_agent "$h" >/dev/null 2>&1 || fatal "installing the agent on $h failed"
+  install_agent "$fleet" "$h" "$h" "$agent_bin" "$unit_file" "$work/ca" \
+    >/dev/null 2>&1 || fatal "installing the agent on $h failed"
 done
 for a in "$h1" "$h2"; do
   wait_for 10 nc -z "$a" 7443 || fatal "no agent listening on $a:7443"

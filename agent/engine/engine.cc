@@ -351,7 +351,7 @@ absl::Status Engine::Apply(
     for (const v1::Notify& nt : r.notify()) {
       if (absl::Status s = owe(nt); !s.ok()) return s;
     }
-    if (provider.NeedsConfirm() && !kept.count(r.kind())) {
+    if (provider.NeedsConfirmFor(r) && !kept.count(r.kind())) {
       if (absl::Status s = provider.SaveForRollback(context); !s.ok()) return s;
       kept[r.kind()] = false;
     }
@@ -469,7 +469,7 @@ absl::Status Engine::Apply(
         kept[changing_resources[k]->kind()] = true;
       }
       e.set_outcome(v1::ApplyEvent::OUTCOME_CHANGED);
-      e.set_needs_confirm(provider->NeedsConfirm());
+      e.set_needs_confirm(provider->NeedsConfirmFor(*changing_resources[k]));
       emit(e);
     }
   }

@@ -1,8 +1,14 @@
 // The "directory" kind (cairn.v1.Directory): a directory with mode and
-// ownership; ensure = absent removes it with everything in it. Anything
-// else at the path (a file, a symlink, even to a directory) is an error:
-// the catalog and the host disagree about what it is. purge is not
-// supported yet: only the engine knows which files the catalog manages.
+// ownership. ensure = absent removes it only when it is empty (what is in
+// it must go first, by its own absent resources or by hand); with
+// purge, everything in it goes too, unseen and not backed up, since purge
+// says that nothing unmanaged in it is worth keeping. Anything else at the
+// path (a file, a symlink, even to a directory) is an error: the catalog
+// and the host disagree about what it is. purge on a present directory is
+// not supported yet: only the engine knows which files the catalog manages.
+
+#include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "agent/host/accounts.h"
@@ -33,7 +39,7 @@ absl::StatusOr<Wanted> Parse(const v1::Resource& resource) {
   if (path == "/") {
     return absl::InvalidArgumentError("directory /: the root is not managed");
   }
-  if (wanted.spec.purge()) {
+  if (wanted.spec.purge() && WantPresent(wanted.spec.ensure())) {
     return absl::UnimplementedError(
         StrCat("directory ", path, ": purge is not supported yet"));
   }
@@ -78,6 +84,20 @@ class DirectoryProvider : public Provider {
       if (info->exists()) {
         diff.set_action(v1::ResourceDiff::ACTION_DELETE);
         AddChange(resource, "ensure", "present", "absent", context, diff);
+        // What is still in it: Apply refuses a directory that is not empty
+        // unless purge is set. Not an error here: files removed earlier in
+        // the same apply may empty it.
+        absl::StatusOr<std::vector<std::string>> entries =
+            host.ListDirectory(path);
+        if (!entries.ok()) return entries.status();
+        if (!entries->empty()) {
+          AddChange(resource, "content",
+                    StrCat(entries->size(),
+                           entries->size() == 1 ? " entry" : " entries"),
+                    wanted->spec.purge() ? "(removed with it: purge)"
+                                         : "(must be empty first)",
+                    context, diff);
+        }
       }
       return diff;
     }
@@ -115,7 +135,18 @@ class DirectoryProvider : public Provider {
 
     if (!WantPresent(wanted->spec.ensure())) {
       if (!info->exists()) return absl::OkStatus();
-      return host.RemoveTree(path);
+      if (wanted->spec.purge()) return host.RemoveTree(path);
+      absl::StatusOr<std::vector<std::string>> entries =
+          host.ListDirectory(path);
+      if (!entries.ok()) return entries.status();
+      if (!entries->empty()) {
+        return absl::FailedPreconditionError(
+            StrCat("directory ", path, " is not empty (", entries->size(),
+                   entries->size() == 1 ? " entry" : " entries",
+                   "); it is removed only when empty, or with everything in it "
+                   "when purge = true"));
+      }
+      return host.Remove(path);
     }
 
     absl::StatusOr<const Accounts*> accounts = context.accounts();

@@ -30,9 +30,10 @@ class DirectoryProviderTest : public file_testing::ProviderTest {
     spec.set_group(group);
     return MakeResource("directory", spec);
   }
-  static v1::Resource Absent(const std::string& path) {
+  static v1::Resource Absent(const std::string& path, bool purge = false) {
     v1::Directory spec;
     spec.set_path(path);
+    spec.set_purge(purge);
     spec.set_ensure(v1::ENSURE_ABSENT);
     return MakeResource("directory", spec);
   }
@@ -84,15 +85,70 @@ TEST_F(DirectoryProviderTest, AlreadyRightIsNothingToDo) {
   EXPECT_EQ(host_.mutations(), 0);
 }
 
-TEST_F(DirectoryProviderTest, AbsentRemovesTheTree) {
-  host_.PutFile("/srv/www/a/b", "x");
-  host_.PutFile("/srv/www-keep", "y");
+TEST_F(DirectoryProviderTest, AbsentRemovesAnEmptyDirectory) {
+  host_.PutDirectory("/srv/www", 0750, 33, 33);
   v1::ResourceDiff diff = Converge(Absent("/srv/www"));
   EXPECT_EQ(diff.action(), v1::ResourceDiff::ACTION_DELETE);
+  EXPECT_THAT(ChangedFields(diff), ElementsAre("ensure"));
+  EXPECT_FALSE(host_.Stat("/srv/www")->exists());
+  EXPECT_TRUE(host_.Stat("/srv")->exists());
+}
+
+TEST_F(DirectoryProviderTest, AbsentWhenAlreadyGoneIsNothingToDo) {
+  v1::ResourceDiff diff = Converge(Absent("/srv/never"));
+  EXPECT_EQ(diff.action(), v1::ResourceDiff::ACTION_NONE);
+  EXPECT_EQ(diff.changes_size(), 0);
+  // Nor is a missing parent an error.
+  EXPECT_EQ(Converge(Absent("/opt/nowhere/at/all")).action(),
+            v1::ResourceDiff::ACTION_NONE);
+  EXPECT_EQ(host_.mutations(), 0);
+}
+
+TEST_F(DirectoryProviderTest, AbsentRefusesADirectoryThatIsNotEmpty) {
+  host_.PutFile("/srv/www/a/b", "x");
+  host_.PutFile("/srv/www/index.html", "y");
+  v1::Resource absent = Absent("/srv/www");
+  absl::StatusOr<v1::ResourceDiff> diff = Check(absent);
+  ASSERT_TRUE(diff.ok()) << diff.status();
+  // Check shows it, since files removed earlier may empty it; Apply refuses.
+  EXPECT_EQ(diff->action(), v1::ResourceDiff::ACTION_DELETE);
+  EXPECT_EQ(ChangeOf(*diff, "content").current(), "2 entries");
+  EXPECT_EQ(ChangeOf(*diff, "content").desired(), "(must be empty first)");
+  int mutations = host_.mutations();
+  absl::Status applied = provider_->Apply(absent, *diff, context_);
+  EXPECT_EQ(applied.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(applied.message(),
+            "directory /srv/www is not empty (2 entries); it is removed only "
+            "when empty, or with everything in it when purge = true");
+  EXPECT_EQ(host_.mutations(), mutations);
+  EXPECT_EQ(*host_.ReadFile("/srv/www/a/b"), "x");
+}
+
+TEST_F(DirectoryProviderTest, AbsentWithPurgeRemovesTheTree) {
+  host_.PutFile("/srv/www/a/b", "x");
+  host_.PutFile("/srv/www-keep", "y");
+  v1::ResourceDiff diff = Converge(Absent("/srv/www", /*purge=*/true));
+  EXPECT_EQ(diff.action(), v1::ResourceDiff::ACTION_DELETE);
+  EXPECT_EQ(ChangeOf(diff, "content").current(), "1 entry");
+  EXPECT_EQ(ChangeOf(diff, "content").desired(), "(removed with it: purge)");
   EXPECT_FALSE(host_.Stat("/srv/www")->exists());
   EXPECT_TRUE(host_.Stat("/srv/www-keep")->exists());
-  EXPECT_EQ(Converge(Absent("/srv/never")).action(),
+  EXPECT_EQ(Converge(Absent("/srv/never", /*purge=*/true)).action(),
             v1::ResourceDiff::ACTION_NONE);
+}
+
+TEST_F(DirectoryProviderTest, AbsentNeedsNeitherOwnerNorGroupToExist) {
+  // The spec as last applied, its owner since removed.
+  host_.PutDirectory("/srv/app");
+  v1::Directory spec;
+  spec.set_path("/srv/app");
+  spec.set_owner("ghost");
+  spec.set_group("ghosts");
+  spec.set_mode("0700");
+  spec.set_ensure(v1::ENSURE_ABSENT);
+  EXPECT_EQ(Converge(MakeResource("directory", spec)).action(),
+            v1::ResourceDiff::ACTION_DELETE);
+  EXPECT_FALSE(host_.Stat("/srv/app")->exists());
 }
 
 TEST_F(DirectoryProviderTest, NeverReplacesAFileOrASymlink) {
@@ -120,7 +176,7 @@ TEST_F(DirectoryProviderTest, MissingParentIsAClearErrorInApply) {
   EXPECT_THAT(std::string(applied.message()), HasSubstr("/opt/app"));
 }
 
-TEST_F(DirectoryProviderTest, PurgeIsNotSupportedYet) {
+TEST_F(DirectoryProviderTest, PurgeIsNotSupportedYetOnAPresentDirectory) {
   v1::Directory spec;
   spec.set_path("/srv/www");
   spec.set_purge(true);

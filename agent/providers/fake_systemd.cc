@@ -45,11 +45,23 @@ CommandResult FakeSystemd::Run(const std::vector<std::string>& argv) {
     absl::StatusOr<std::vector<std::string>> names =
         host_.ListDirectory(kUnitDir);
     if (!names.ok()) return Fail(1, std::string(names.status().message()));
+    for (auto it = units_.begin(); it != units_.end();) {
+      bool gone = it->second.in_unit_dir &&
+                  !host_.Stat(StrCat(kUnitDir, "/", it->first))->exists();
+      if (gone && !it->second.active) {
+        it = units_.erase(it);
+        continue;
+      }
+      // A running unit stays loaded until it stops, as in systemd.
+      if (gone) it->second.in_unit_dir = false;
+      ++it;
+    }
     for (const std::string& name : *names) {
       std::string path = StrCat(kUnitDir, "/", name);
       absl::StatusOr<FileInfo> info = host_.Stat(path);
       if (!info.ok() || info->type != FileInfo::Type::kFile) continue;
       units_[name].loaded = *host_.ReadFile(path);
+      units_[name].in_unit_dir = true;
     }
     return r;
   }
@@ -64,8 +76,8 @@ CommandResult FakeSystemd::Run(const std::vector<std::string>& argv) {
     }
     std::string path = StrCat(kUnitDir, "/", args[2]);
     absl::StatusOr<std::string> disk = host_.ReadFile(path);
-    bool stale =
-        disk.ok() && (!known(args[2]) || *units_[args[2]].loaded != *disk);
+    bool stale = disk.ok() ? !known(args[2]) || *units_[args[2]].loaded != *disk
+                           : known(args[2]) && units_[args[2]].in_unit_dir;
     r.out = stale ? "yes\n" : "no\n";
     return r;
   }

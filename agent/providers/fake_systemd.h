@@ -22,12 +22,15 @@ class FakeSystemd {
     // The unit file as systemd last read it; nullopt: unknown to systemd.
     std::optional<std::string> loaded;
     bool can_reload = true;
+    // Read from /etc/systemd/system (not a package's unit).
+    bool in_unit_dir = false;
     int starts = 0, restarts = 0, reloads = 0;
   };
 
   // Answers `systemctl` on `host`: is-enabled, is-active, show
   // --property=NeedDaemonReload --value, daemon-reload (reads every file
-  // in /etc/systemd/system), enable [--now], disable, start, stop,
+  // in /etc/systemd/system, and forgets a stopped unit read from there
+  // whose file is gone), enable [--now], disable, start, stop,
   // restart, try-restart, try-reload-or-restart, unmask; each fails like
   // systemd on an unknown or masked unit.
   explicit FakeSystemd(FakeHost& host);

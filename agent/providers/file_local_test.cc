@@ -141,11 +141,33 @@ TEST_F(LocalFileProvidersTest, DirectoryLifecycle) {
   EXPECT_EQ(info.mode, 0755u);
   EXPECT_EQ(info.uid, 0u);
 
+  // Absent: refused while something is in it, unless purge says so.
   ASSERT_TRUE(host_->WriteFile(Path("www/index.html"), "x", 0644, 0, 0).ok());
   spec.set_ensure(v1::ENSURE_ABSENT);
+  const Provider* provider = FindProvider("directory");
+  v1::Resource absent = MakeResource("directory", spec);
+  absl::StatusOr<v1::ResourceDiff> diff = provider->Check(absent, context_);
+  ASSERT_TRUE(diff.ok()) << diff.status();
+  EXPECT_EQ(diff->action(), v1::ResourceDiff::ACTION_DELETE);
+  absl::Status applied = provider->Apply(absent, *diff, context_);
+  EXPECT_EQ(applied.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(applied.message()),
+              HasSubstr(StrCat("directory ", Path("www"), " is not empty")));
+  EXPECT_TRUE(host_->Stat(Path("www/index.html"))->exists());
+
+  spec.set_purge(true);
   EXPECT_EQ(Converge(MakeResource("directory", spec)).action(),
             v1::ResourceDiff::ACTION_DELETE);
   EXPECT_FALSE(host_->Stat(Path("www"))->exists());
+
+  // An empty one goes without purge.
+  ASSERT_TRUE(host_->MakeDirectory(Path("empty"), 0755, 0, 0).ok());
+  v1::Directory empty;
+  empty.set_path(Path("empty"));
+  empty.set_ensure(v1::ENSURE_ABSENT);
+  EXPECT_EQ(Converge(MakeResource("directory", empty)).action(),
+            v1::ResourceDiff::ACTION_DELETE);
+  EXPECT_FALSE(host_->Stat(Path("empty"))->exists());
 }
 
 TEST_F(LocalFileProvidersTest, SymlinkLifecycle) {

@@ -204,6 +204,39 @@ TEST_F(FileProviderTest, AbsentAndMissingIsNothingToDo) {
   EXPECT_EQ(host_.mutations(), 0);
 }
 
+TEST_F(FileProviderTest, AbsentTakesTheLastAppliedSpecAsItIs) {
+  // What the controller sends for a file no longer declared: the spec as it
+  // was, with ensure = absent. Its owner may be gone already and its
+  // content a secret: neither matters, and the secret never shows.
+  host_.PutFile("/srv/app.env", "TOKEN=hunter2\n", 0600, 33, 33);
+  v1::File spec;
+  spec.set_path("/srv/app.env");
+  spec.set_content("TOKEN=hunter2\n");
+  spec.set_mode("0600");
+  spec.set_owner("ghost");
+  spec.set_group("ghosts");
+  spec.set_ensure(v1::ENSURE_ABSENT);
+  v1::ResourceDiff diff = Converge(MakeResource("file", spec, {"content"}));
+  EXPECT_EQ(diff.action(), v1::ResourceDiff::ACTION_DELETE);
+  EXPECT_THAT(ChangedFields(diff), ElementsAre("ensure"));
+  EXPECT_EQ(diff.text_diff(), "");
+  EXPECT_EQ(diff.DebugString().find("hunter2"), std::string::npos);
+  EXPECT_FALSE(host_.Stat("/srv/app.env")->exists());
+  std::vector<std::string> backups = Backups("/srv/app.env");
+  ASSERT_EQ(backups.size(), 1u);
+  EXPECT_EQ(*host_.ReadFile(backups[0]), "TOKEN=hunter2\n");
+  EXPECT_EQ(host_.Stat(backups[0])->mode, 0600u);
+}
+
+TEST_F(FileProviderTest, AbsentInAMissingDirectoryIsNothingToDo) {
+  v1::File spec;
+  spec.set_path("/opt/gone/app.conf");
+  spec.set_ensure(v1::ENSURE_ABSENT);
+  EXPECT_EQ(Converge(MakeResource("file", spec)).action(),
+            v1::ResourceDiff::ACTION_NONE);
+  EXPECT_EQ(host_.mutations(), 0);
+}
+
 TEST_F(FileProviderTest, ReplacesASymlinkButNotItsTarget) {
   host_.PutFile("/srv/real", "real");
   host_.PutSymlink("/srv/real", "/srv/link");

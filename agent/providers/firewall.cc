@@ -15,11 +15,22 @@
 // the listing and makes sure cairn-firewall.service loads it at boot. It
 // refuses a firewall that drops inbound traffic and lets no SSH in unless
 // allow_no_ssh says so; Check refuses it too, so that a plan shows it.
+//
+// ensure = absent: Apply deletes table inet cairn (`nft delete table inet
+// cairn`, only when it exists), then cairn-firewall.service and its
+// sysinit.target.wants link, then the provider's files in /var/lib/cairn
+// (also a stale firewall.rollback.nft, which would otherwise bring the table
+// back at the agent's next start). Everything is let through again, as
+// before Cairn managed the firewall; so a removal needs no commit-confirm
+// (NeedsConfirmFor) and no rule of the old spec is looked at. systemd is
+// not reloaded: the boot unit is a oneshot that already ran, and matters
+// only at the next boot, as when it was installed.
 
 #include "agent/providers/firewall.h"
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "agent/providers/provider.h"
 #include "agent/providers/unified_diff.h"
@@ -123,12 +134,18 @@ absl::Status InstallBootUnit(Host& host) {
   return host.MakeSymlink(std::string(kBootUnitPath), wants);
 }
 
+bool WantPresent(const v1::Firewall& spec) {
+  return spec.ensure() != v1::ENSURE_ABSENT;
+}
+
 absl::StatusOr<v1::Firewall> Unpack(const v1::Resource& resource) {
   v1::Firewall spec;
   if (!resource.spec().UnpackTo(&spec)) {
     return absl::InvalidArgumentError(StrCat(
         "firewall ", resource.id(), ": spec is not a cairn.v1.Firewall"));
   }
+  // A removal needs nothing of the rules: the table goes whatever it held.
+  if (!WantPresent(spec)) return spec;
   if (!AllowsSsh(spec)) {
     return absl::FailedPreconditionError(
         "the firewall drops inbound traffic and allows no SSH (tcp 22): it "
@@ -138,11 +155,87 @@ absl::StatusOr<v1::Firewall> Unpack(const v1::Resource& resource) {
   return spec;
 }
 
+// What a removal deletes besides the table, boot unit first.
+constexpr std::string_view kOwnFiles[] = {kBootWantsPath, kBootUnitPath,
+                                          kScriptPath,    kListingPath,
+                                          kRollbackPath,  kCandidatePath};
+
+// What is left of a firewall Cairn managed: the table, the boot unit (file
+// or link), the files in /var/lib/cairn.
+struct Remains {
+  std::optional<std::string> table;
+  bool boot = false;
+  std::vector<std::string> files;  // In kStateDir.
+};
+
+absl::StatusOr<Remains> FindRemains(Host& host) {
+  Remains remains;
+  absl::StatusOr<std::optional<std::string>> live = ListTable(host);
+  if (!live.ok()) return live.status();
+  remains.table = std::move(*live);
+  for (std::string_view path : kOwnFiles) {
+    absl::StatusOr<FileInfo> info = host.Stat(std::string(path));
+    if (!info.ok()) return info.status();
+    if (!info->exists()) continue;
+    if (path == kBootWantsPath || path == kBootUnitPath) {
+      remains.boot = true;
+    } else {
+      remains.files.emplace_back(path);
+    }
+  }
+  return remains;
+}
+
+// Check for ensure = absent.
+v1::ResourceDiff CheckAbsent(const v1::Resource& resource,
+                             const Remains& remains,
+                             const ProviderContext& context) {
+  v1::ResourceDiff diff;
+  diff.mutable_resource()->set_kind(resource.kind());
+  diff.mutable_resource()->set_id(resource.id());
+  if (remains.table.has_value()) {
+    AddChange(resource, "ruleset", "(table inet cairn)",
+              "(no table inet cairn)", context, diff);
+    diff.set_text_diff(ContentDiff(*remains.table, "", "table inet cairn"));
+  }
+  if (remains.boot) {
+    AddChange(resource, "boot", "(loaded at boot by cairn-firewall.service)",
+              "(not loaded at boot)", context, diff);
+  }
+  if (!remains.files.empty()) {
+    AddChange(resource, "files", StrJoin(remains.files, " "), "(none)", context,
+              diff);
+  }
+  diff.set_action(diff.changes().empty() ? v1::ResourceDiff::ACTION_NONE
+                                         : v1::ResourceDiff::ACTION_DELETE);
+  return diff;
+}
+
+// Apply for ensure = absent.
+absl::Status RemoveFirewall(Host& host) {
+  absl::StatusOr<std::optional<std::string>> live = ListTable(host);
+  if (!live.ok()) return live.status();
+  if (live->has_value()) {
+    absl::StatusOr<CommandResult> deleted =
+        Nft(host, {"delete", "table", "inet", "cairn"});
+    if (!deleted.ok()) return deleted.status();
+  }
+  for (std::string_view path : kOwnFiles) {
+    if (absl::Status s = RemoveIfExists(host, path); !s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
 class FirewallProvider : public Provider {
  public:
   std::string_view kind() const override { return "firewall"; }
 
   bool NeedsConfirm() const override { return true; }
+  bool NeedsConfirmFor(const v1::Resource& resource) const override {
+    // A spec that does not unpack fails in Check; confirm to be safe.
+    v1::Firewall spec;
+    return !resource.spec().UnpackTo(&spec) || WantPresent(spec);
+  }
   absl::Status SaveForRollback(ProviderContext& context) const override {
     return firewall::SaveForRollback(*context.host);
   }
@@ -161,9 +254,14 @@ class FirewallProvider : public Provider {
       const v1::Resource& resource, ProviderContext& context) const override {
     absl::StatusOr<v1::Firewall> spec = Unpack(resource);
     if (!spec.ok()) return spec.status();
+    Host& host = *context.host;
+    if (!WantPresent(*spec)) {
+      absl::StatusOr<Remains> remains = FindRemains(host);
+      if (!remains.ok()) return remains.status();
+      return CheckAbsent(resource, *remains, context);
+    }
     absl::StatusOr<std::string> desired = Render(*spec);
     if (!desired.ok()) return desired.status();
-    Host& host = *context.host;
     absl::StatusOr<std::optional<std::string>> live = ListTable(host);
     if (!live.ok()) return live.status();
     absl::StatusOr<std::optional<std::string>> loaded =
@@ -210,9 +308,10 @@ class FirewallProvider : public Provider {
                      ProviderContext& context) const override {
     absl::StatusOr<v1::Firewall> spec = Unpack(resource);
     if (!spec.ok()) return spec.status();
+    Host& host = *context.host;
+    if (!WantPresent(*spec)) return RemoveFirewall(host);
     absl::StatusOr<std::string> script = Render(*spec);
     if (!script.ok()) return script.status();
-    Host& host = *context.host;
     absl::Status dir = MakeDirectories(host, kStateDir, 0700);
     if (!dir.ok()) return dir;
 

@@ -15,6 +15,8 @@
 //                          hand (or lost) without parsing nft's output;
 //   firewall.rollback.nft  while a change awaits Confirm: the script that
 //                          restores the table as it was before it.
+// A firewall with ensure = absent removes the table and all of these, and
+// is applied without commit-confirm: it cannot cut the controller off.
 // The engine calls, for commit-confirm: SaveForRollback before Apply;
 // DiscardRollback on Confirm, or when Apply failed (a failed Apply leaves
 // the table as it was); Rollback when the deadline passes, and at start

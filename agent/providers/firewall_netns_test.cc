@@ -313,5 +313,34 @@ TEST_F(FirewallNetnsTest, RollbackOfTheFirstFirewallOpensEverythingAgain) {
   EXPECT_EQ(CheckAction(Spec("8080")), v1::ResourceDiff::ACTION_CREATE);
 }
 
+TEST_F(FirewallNetnsTest, AbsentRemovesTheTableAndOpensEverythingAgain) {
+  v1::Firewall spec = Spec("8080");
+  ASSERT_NO_FATAL_FAILURE(Apply(spec));
+  EXPECT_EQ(Probe("8081"), "dropped");
+  std::string tables =
+      Exec({kIp, "netns", "exec", server_, kNft, "list", "tables"}).out;
+  EXPECT_NE(tables.find("table inet cairn"), std::string::npos) << tables;
+
+  // The spec as last applied, with ensure = absent; no commit-confirm.
+  spec.set_ensure(v1::ENSURE_ABSENT);
+  EXPECT_FALSE(provider().NeedsConfirmFor(Resource(spec)));
+  EXPECT_EQ(CheckAction(spec), v1::ResourceDiff::ACTION_DELETE);
+  ASSERT_NO_FATAL_FAILURE(Apply(spec));
+  EXPECT_EQ(CheckAction(spec), v1::ResourceDiff::ACTION_NONE);
+  CommandResult listed =
+      Exec({kIp, "netns", "exec", server_, kNft, "list", "tables"});
+  EXPECT_EQ(listed.exit_code, 0) << listed.err;
+  EXPECT_EQ(listed.out.find("table inet cairn"), std::string::npos)
+      << listed.out;
+  EXPECT_FALSE(host_.Stat(std::string(firewall::kScriptPath))->exists());
+  EXPECT_FALSE(host_.Stat(std::string(firewall::kBootUnitPath))->exists());
+  EXPECT_EQ(Probe("8080"), "open");
+  EXPECT_EQ(Probe("8081"), "open");
+
+  // Absent again, with no table at all: nothing to do, and Apply is fine.
+  ASSERT_NO_FATAL_FAILURE(Apply(spec));
+  EXPECT_EQ(CheckAction(spec), v1::ResourceDiff::ACTION_NONE);
+}
+
 }  // namespace
 }  // namespace cairn::agent

@@ -303,6 +303,14 @@ class FirewallTest : public ::testing::Test {
             }
             return r;
           }
+          if (command == "nft delete table inet cairn") {
+            if (!table_.has_value()) {
+              r.exit_code = 1;
+              r.err = "Error: No such file or directory\n";
+            }
+            table_.reset();
+            return r;
+          }
           bool check_only = argv.size() == 4 && argv[1] == "-c";
           if (!check_only && argv.size() != 3) {
             ADD_FAILURE() << command;
@@ -555,6 +563,110 @@ TEST_F(FirewallTest, AnInvalidSpecIsAnError) {
   EXPECT_EQ(provider().Apply(r, {}, context_).code(),
             absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(host_.mutations(), 0);
+}
+
+v1::Firewall Absent(v1::Firewall spec = Documented()) {
+  spec.set_ensure(v1::ENSURE_ABSENT);
+  return spec;
+}
+
+TEST_F(FirewallTest, AbsentRemovesTheTableTheBootUnitAndTheFiles) {
+  Converge(Resource(Documented()));
+  // The spec as last applied, with ensure = absent.
+  v1::Resource r = Resource(Absent());
+  EXPECT_FALSE(provider().NeedsConfirmFor(r));
+  EXPECT_TRUE(provider().NeedsConfirmFor(Resource(Documented())));
+  v1::ResourceDiff diff = Check(r);
+  EXPECT_EQ(diff.action(), v1::ResourceDiff::ACTION_DELETE);
+  EXPECT_EQ(Field(diff, "ruleset"),
+            "(table inet cairn) -> (no table inet cairn)");
+  EXPECT_EQ(Field(diff, "boot"),
+            "(loaded at boot by cairn-firewall.service) -> (not loaded at "
+            "boot)");
+  EXPECT_EQ(Field(diff, "files"),
+            "/var/lib/cairn/firewall.nft /var/lib/cairn/firewall.live -> "
+            "(none)");
+  EXPECT_NE(diff.text_diff().find("-\t\ttcp dport 25 reject with tcp reset"),
+            std::string::npos)
+      << diff.text_diff();
+
+  size_t before = host_.commands().size();
+  ASSERT_TRUE(provider().Apply(r, diff, context_).ok());
+  EXPECT_EQ(CommandsSince(before),
+            (std::vector<std::string>{"nft list table inet cairn",
+                                      "nft delete table inet cairn"}));
+  EXPECT_FALSE(table_.has_value());
+  for (const char* path :
+       {"/etc/systemd/system/cairn-firewall.service",
+        "/etc/systemd/system/sysinit.target.wants/cairn-firewall.service",
+        "/var/lib/cairn/firewall.nft", "/var/lib/cairn/firewall.live",
+        "/var/lib/cairn/firewall.rollback.nft"}) {
+    EXPECT_FALSE(host_.Stat(path)->exists()) << path;
+  }
+  EXPECT_FALSE(*firewall::RollbackPending(host_));
+  EXPECT_EQ(Check(r).action(), v1::ResourceDiff::ACTION_NONE);
+
+  // A second Apply only looks.
+  before = host_.commands().size();
+  int mutations = host_.mutations();
+  ASSERT_TRUE(provider().Apply(r, Check(r), context_).ok());
+  for (const std::string& command : CommandsSince(before)) {
+    EXPECT_EQ(command, "nft list table inet cairn");
+  }
+  EXPECT_EQ(host_.mutations(), mutations);
+  // And the firewall can come back.
+  EXPECT_EQ(Check(Resource(Documented())).action(),
+            v1::ResourceDiff::ACTION_CREATE);
+}
+
+TEST_F(FirewallTest, AbsentWhenThereWasNoneIsNothingToDo) {
+  v1::ResourceDiff diff = Check(Resource(Absent()));
+  EXPECT_EQ(diff.action(), v1::ResourceDiff::ACTION_NONE);
+  EXPECT_EQ(diff.changes_size(), 0);
+  ASSERT_TRUE(provider().Apply(Resource(Absent()), diff, context_).ok());
+  EXPECT_EQ(host_.mutations(), 0);
+  EXPECT_EQ(host_.commands(),
+            (std::vector<std::string>{"nft list table inet cairn",
+                                      "nft list table inet cairn"}));
+}
+
+TEST_F(FirewallTest, AbsentNeedsNothingOfTheRules) {
+  // A spec that would be refused (no SSH, a bad port): a removal does not
+  // care.
+  Converge(Resource(Documented()));
+  v1::Firewall f;
+  f.set_inbound(v1::Firewall::POLICY_DROP);
+  *f.add_rules() = Rule(kAllow, "tcp", {"http"});
+  Converge(Resource(Absent(f)));
+  EXPECT_FALSE(table_.has_value());
+}
+
+TEST_F(FirewallTest, AbsentRemovesWhatALostTableLeftBehind) {
+  // The table is gone (a flush, a reboot without the unit) but the boot
+  // unit and the files are not; a stale rollback would bring it back.
+  Converge(Resource(Documented()));
+  ASSERT_TRUE(firewall::SaveForRollback(host_).ok());
+  table_.reset();
+  v1::Resource r = Resource(Absent());
+  v1::ResourceDiff diff = Check(r);
+  EXPECT_EQ(diff.action(), v1::ResourceDiff::ACTION_DELETE);
+  EXPECT_EQ(Field(diff, "ruleset"), "(no change)");
+  size_t before = host_.commands().size();
+  Converge(r);
+  for (const std::string& command : CommandsSince(before)) {
+    EXPECT_EQ(command, "nft list table inet cairn");  // No delete.
+  }
+  EXPECT_FALSE(*firewall::RollbackPending(host_));
+  EXPECT_FALSE(
+      host_.Stat("/etc/systemd/system/cairn-firewall.service")->exists());
+}
+
+TEST_F(FirewallTest, AbsentRemovesAHandMadeTable) {
+  table_ = "table inet cairn {\n\tchain input {\n\t}\n}\n";
+  v1::Resource r = Resource(Absent());
+  EXPECT_EQ(Check(r).action(), v1::ResourceDiff::ACTION_DELETE);
+  Converge(r);
+  EXPECT_FALSE(table_.has_value());
 }
 
 TEST_F(FirewallTest, RollbackRestoresTheTableBeforeTheChange) {

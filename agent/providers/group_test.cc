@@ -116,6 +116,18 @@ TEST_F(GroupTest, AbsentDeletesAndThenNeedsNothing) {
   EXPECT_EQ(host_.commands().size(), before);
 }
 
+TEST_F(GroupTest, AbsentAndNeverThereIsNothingToDo) {
+  v1::Group spec;
+  spec.set_name("deploy");
+  spec.set_gid(2000);  // The spec as last applied: the gid does not matter.
+  spec.set_ensure(v1::ENSURE_ABSENT);
+  v1::ResourceDiff diff = Check(Resource(spec));
+  EXPECT_EQ(diff.action(), v1::ResourceDiff::ACTION_NONE);
+  EXPECT_EQ(diff.changes_size(), 0);
+  ASSERT_TRUE(provider_->Apply(Resource(spec), diff, context_).ok());
+  EXPECT_TRUE(host_.commands().empty());
+}
+
 TEST_F(GroupTest, TheToolsRefusalIsTheError) {
   v1::Group spec;
   spec.set_name("root");

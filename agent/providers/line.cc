@@ -46,10 +46,11 @@ absl::Status Validate(const v1::Line& spec) {
     return absl::InvalidArgumentError(
         StrCat("line ", spec.name(), ": line holds a newline; one line only"));
   }
-  if (WantPresent(spec.ensure()) && spec.line().empty() &&
-      spec.match().empty()) {
+  // Also for ensure = absent: without either, every empty line would
+  // match and go.
+  if (spec.line().empty() && spec.match().empty()) {
     return absl::InvalidArgumentError(
-        StrCat("line ", spec.name(), ": give the line"));
+        StrCat("line ", spec.name(), ": give the line or match"));
   }
   return absl::OkStatus();
 }
@@ -156,10 +157,19 @@ class LineProvider : public Provider {
                      ProviderContext& context) const override {
     v1::Line spec;
     if (absl::Status s = UnpackSpec(resource, spec); !s.ok()) return s;
+    if (absl::Status s = Validate(spec); !s.ok()) return s;
     Host& host = *context.host;
     // Edit again from what is there now: the diff was computed from it.
     absl::StatusOr<FileInfo> info = host.Stat(spec.path());
     if (!info.ok()) return info.status();
+    // No file, no line to remove: never create one for that.
+    if (!info->exists() && !WantPresent(spec.ensure())) {
+      return absl::OkStatus();
+    }
+    if (info->exists() && info->type != FileInfo::Type::kFile) {
+      return absl::FailedPreconditionError(StrCat(
+          "line ", spec.name(), ": ", spec.path(), " is not a regular file"));
+    }
     std::string current;
     FileInfo keep;
     keep.mode = 0644;
@@ -168,15 +178,18 @@ class LineProvider : public Provider {
       if (!read.ok()) return read.status();
       current = *std::move(read);
       keep = *info;
-      absl::StatusOr<std::string> backup =
-          BackupFile(host, context.backup_dir, spec.path());
-      if (!backup.ok()) return backup.status();
     } else if (absl::Status parent = CheckParentDirectory(host, spec.path());
                !parent.ok()) {
       return parent;
     }
     absl::StatusOr<std::string> desired = Edit(spec, current);
     if (!desired.ok()) return desired.status();
+    if (info->exists()) {
+      if (*desired == current) return absl::OkStatus();
+      absl::StatusOr<std::string> backup =
+          BackupFile(host, context.backup_dir, spec.path());
+      if (!backup.ok()) return backup.status();
+    }
     return host.WriteFile(spec.path(), *desired, keep.mode, keep.uid, keep.gid);
   }
 };

@@ -1,7 +1,9 @@
 #include <string>
+#include <vector>
 
 #include "agent/host/fake_host.h"
 #include "agent/providers/provider.h"
+#include "base/strings.h"
 #include "gtest/gtest.h"
 #include "proto/cairn/v1/resources.pb.h"
 
@@ -83,6 +85,67 @@ TEST_F(LineTest, AbsentRemovesEveryMatch) {
   EXPECT_EQ(Converge(Line("", "^debug", "", true), "debug=1\nx\ndebug=2\n"),
             "x\n");
   EXPECT_EQ(Converge(Line("x", "", "", true), "x\ny\nx\n"), "y\n");
+}
+
+TEST_F(LineTest, AbsentKeepsABackupAndTheRestOfTheFile) {
+  host_.PutFile("/etc/app.conf", "a = 1\ndebug = 1\nb = 2\n", 0640, 0, 4);
+  v1::Resource r = Line("debug = 1", "", "", true);
+  const Provider* p = FindProvider("line");
+  absl::StatusOr<v1::ResourceDiff> diff = p->Check(r, context_);
+  ASSERT_TRUE(diff.ok()) << diff.status();
+  EXPECT_EQ(diff->action(), v1::ResourceDiff::ACTION_DELETE);
+  EXPECT_NE(diff->text_diff().find("-debug = 1\n"), std::string::npos)
+      << diff->text_diff();
+  ASSERT_TRUE(p->Apply(r, *diff, context_).ok());
+  EXPECT_EQ(*host_.ReadFile("/etc/app.conf"), "a = 1\nb = 2\n");
+  FileInfo info = *host_.Stat("/etc/app.conf");
+  EXPECT_EQ(info.mode, 0640u);
+  EXPECT_EQ(info.gid, 4u);
+  absl::StatusOr<std::vector<std::string>> backups =
+      host_.ListDirectory("/var/lib/cairn/backup/etc");
+  ASSERT_TRUE(backups.ok()) << backups.status();
+  ASSERT_EQ(backups->size(), 1u);
+  EXPECT_EQ(
+      *host_.ReadFile(StrCat("/var/lib/cairn/backup/etc/", (*backups)[0])),
+      "a = 1\ndebug = 1\nb = 2\n");
+  EXPECT_EQ(p->Check(r, context_)->action(), v1::ResourceDiff::ACTION_NONE);
+}
+
+TEST_F(LineTest, AbsentWhenAlreadyGoneChangesNothing) {
+  host_.PutFile("/etc/app.conf", "a = 1\n");
+  const Provider* p = FindProvider("line");
+  v1::Resource r = Line("", "^debug", "", true);
+  absl::StatusOr<v1::ResourceDiff> diff = p->Check(r, context_);
+  ASSERT_TRUE(diff.ok());
+  EXPECT_EQ(diff->action(), v1::ResourceDiff::ACTION_NONE);
+  int mutations = host_.mutations();
+  ASSERT_TRUE(p->Apply(r, *diff, context_).ok());
+  EXPECT_EQ(host_.mutations(), mutations);  // Not even a backup.
+  EXPECT_FALSE(host_.Stat("/var/lib/cairn/backup")->exists());
+
+  // No file at all: nothing to do, and nothing created, even with create.
+  ASSERT_TRUE(host_.Remove("/etc/app.conf").ok());
+  v1::Line spec;
+  r.spec().UnpackTo(&spec);
+  spec.set_create(true);
+  r.mutable_spec()->PackFrom(spec);
+  diff = p->Check(r, context_);
+  ASSERT_TRUE(diff.ok());
+  EXPECT_EQ(diff->action(), v1::ResourceDiff::ACTION_NONE);
+  ASSERT_TRUE(p->Apply(r, *diff, context_).ok());
+  EXPECT_FALSE(host_.Stat("/etc/app.conf")->exists());
+}
+
+TEST_F(LineTest, AbsentNeedsTheLineOrAMatch) {
+  // Otherwise every empty line would match and go.
+  host_.PutFile("/etc/app.conf", "a\n\nb\n");
+  const Provider* p = FindProvider("line");
+  v1::Resource r = Line("", "", "", true);
+  absl::StatusOr<v1::ResourceDiff> diff = p->Check(r, context_);
+  EXPECT_EQ(diff.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(p->Apply(r, {}, context_).code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(*host_.ReadFile("/etc/app.conf"), "a\n\nb\n");
 }
 
 TEST_F(LineTest, DiffIsAUnifiedDiffOfTheFile) {

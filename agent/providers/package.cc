@@ -111,8 +111,10 @@ absl::StatusOr<v1::Package> Spec(const v1::Resource& resource) {
                                              ": version '", spec.version(),
                                              "' is not a Debian version"));
   }
-  if (!spec.version().empty() && spec.state() != v1::Package::STATE_INSTALLED &&
-      spec.state() != v1::Package::STATE_UNSPECIFIED) {
+  // latest and a version contradict each other. A removal ignores the
+  // version: the controller removes a package no longer declared by
+  // sending its last spec, version and all, with state = removed.
+  if (!spec.version().empty() && spec.state() == v1::Package::STATE_LATEST) {
     return absl::InvalidArgumentError(
         StrCat("package ", spec.name(),
                ": a version goes only with state = installed"));

@@ -270,6 +270,49 @@ TEST_F(PackageTest, ArchitectureQualifiedNames) {
             v1::ResourceDiff::ACTION_CREATE);
 }
 
+TEST_F(PackageTest, RemovingTakesTheLastAppliedSpecVersionAndAll) {
+  // What the controller sends for a package no longer declared: its spec
+  // as last applied, pinned version included, with state = removed.
+  dpkg_["nginx"] = {"install ok installed", "1.22.1-9"};
+  v1::Resource r = Resource("nginx", v1::Package::STATE_REMOVED, "1.22.1-9");
+  v1::ResourceDiff diff = Check(r);
+  EXPECT_EQ(diff.action(), v1::ResourceDiff::ACTION_DELETE);
+  ASSERT_EQ(diff.changes_size(), 1);
+  EXPECT_EQ(diff.changes(0).current(), "installed");
+  EXPECT_EQ(diff.changes(0).desired(), "removed");
+  size_t before = host_.commands().size();
+  ASSERT_TRUE(provider_->Apply(r, diff, context_).ok());
+  EXPECT_EQ(AptGetCommands(before),
+            std::vector<std::string>{StrCat(kAptGet, "remove nginx")});
+  EXPECT_EQ(Check(r).action(), v1::ResourceDiff::ACTION_NONE);
+  EXPECT_EQ(dpkg_["nginx"].status, "deinstall ok config-files");
+
+  // Purged likewise, from config-files.
+  v1::Resource purged =
+      Resource("nginx", v1::Package::STATE_PURGED, "1.22.1-9");
+  EXPECT_EQ(Check(purged).action(), v1::ResourceDiff::ACTION_DELETE);
+  ASSERT_TRUE(provider_->Apply(purged, Check(purged), context_).ok());
+  EXPECT_EQ(Check(purged).action(), v1::ResourceDiff::ACTION_NONE);
+  EXPECT_EQ(dpkg_.count("nginx"), 0u);
+}
+
+TEST_F(PackageTest, RemovingWhatIsNotInstalledIsNothingToDo) {
+  for (v1::Package::State state :
+       {v1::Package::STATE_REMOVED, v1::Package::STATE_PURGED}) {
+    v1::Resource r = Resource("never-installed", state);
+    v1::ResourceDiff diff = Check(r);
+    EXPECT_EQ(diff.action(), v1::ResourceDiff::ACTION_NONE);
+    EXPECT_EQ(diff.changes_size(), 0);
+    size_t before = host_.commands().size();
+    ASSERT_TRUE(provider_->Apply(r, diff, context_).ok());
+    EXPECT_TRUE(AptGetCommands(before).empty());
+  }
+  // Removed is satisfied by the configuration files left behind.
+  dpkg_["ed"] = {"deinstall ok config-files", "1.19-1"};
+  EXPECT_EQ(Check(Resource("ed", v1::Package::STATE_REMOVED)).action(),
+            v1::ResourceDiff::ACTION_NONE);
+}
+
 TEST_F(PackageTest, AptFailureIsAnErrorWithItsMessage) {
   fail_ = true;
   v1::Resource r = Resource("nosuch");

@@ -81,6 +81,12 @@ class Provider {
   // or at start when RollbackPending says a change was never confirmed.
   // The defaults, for every other kind, return Unimplemented.
   virtual bool NeedsConfirm() const { return false; }
+  // Whether applying this one resource must be confirmed: NeedsConfirm()
+  // unless the kind knows better (removing the firewall cannot cut the
+  // controller off, so an absent firewall is applied without commit-confirm).
+  virtual bool NeedsConfirmFor(const v1::Resource& /*resource*/) const {
+    return NeedsConfirm();
+  }
   virtual absl::Status SaveForRollback(ProviderContext& context) const;
   virtual absl::Status Rollback(ProviderContext& context) const;
   virtual absl::Status DiscardRollback(ProviderContext& context) const;

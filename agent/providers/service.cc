@@ -19,6 +19,13 @@
 //            spec says running = false, so that a notification never
 //            starts a service meant to be stopped.
 // Custom commands run with /bin/sh -c.
+//
+// ensure = absent: the unit is stopped and disabled (a masked one is left
+// masked); when the spec defines the unit (`unit`), its file under
+// /etc/systemd/system is removed and systemd reloaded, so that it forgets
+// the unit. A unit installed by a package is only stopped and disabled:
+// its file belongs to the package (a package resource removes it). Nothing
+// else of the spec matters then, and notifications do nothing.
 
 #include <string>
 
@@ -82,6 +89,110 @@ bool IsMasked(std::string_view enabled_state) {
   return StartsWith(enabled_state, "masked");
 }
 
+bool WantPresent(const v1::Service& spec) {
+  return spec.ensure() != v1::ENSURE_ABSENT;
+}
+
+// What is left of a service to remove.
+struct Remains {
+  // The unit file this configuration defined, when it is still there.
+  std::optional<std::string> unit_file;
+  // The unit file is gone but systemd still has the unit loaded (a
+  // daemon-reload after its removal did not happen).
+  bool loaded_without_file = false;
+  bool enabled = false;
+  bool running = false;
+  std::string enabled_state, active_state;
+};
+
+absl::StatusOr<Remains> FindRemains(Host& host, const v1::Service& spec,
+                                    const std::string& unit) {
+  Remains remains;
+  if (!spec.unit().empty()) {
+    absl::StatusOr<std::optional<std::string>> file =
+        systemd::ReadUnitFile(host, unit);
+    if (!file.ok()) return file.status();
+    remains.unit_file = std::move(*file);
+    if (!remains.unit_file.has_value()) {
+      absl::StatusOr<bool> stale = systemd::NeedsDaemonReload(host, unit);
+      if (!stale.ok()) return stale.status();
+      remains.loaded_without_file = *stale;
+    }
+  }
+  absl::StatusOr<std::string> enabled = systemd::EnabledState(host, unit);
+  if (!enabled.ok()) return enabled.status();
+  remains.enabled_state = std::move(*enabled);
+  remains.enabled =
+      !systemd::EnablementSatisfies(remains.enabled_state, /*enabled=*/false);
+  absl::StatusOr<std::string> active = systemd::ActiveState(host, unit);
+  if (!active.ok()) return active.status();
+  remains.active_state = std::move(*active);
+  remains.running = systemd::IsRunning(remains.active_state);
+  return remains;
+}
+
+// Check for ensure = absent.
+v1::ResourceDiff CheckAbsent(const v1::Resource& resource,
+                             const std::string& unit, const Remains& remains,
+                             const ProviderContext& context) {
+  v1::ResourceDiff diff;
+  diff.mutable_resource()->set_kind(resource.kind());
+  diff.mutable_resource()->set_id(resource.id());
+  if (remains.running) {
+    AddChange(resource, "running", remains.active_state, "inactive", context,
+              diff);
+  }
+  if (remains.enabled) {
+    AddChange(resource, "enabled", remains.enabled_state, "disabled", context,
+              diff);
+  }
+  if (remains.unit_file.has_value()) {
+    // Named, not shown: the file may hold a secret. The text diff shows it
+    // when the spec's unit is no secret.
+    v1::FieldChange* change = diff.add_changes();
+    change->set_field("unit");
+    change->set_current(StrCat("(", systemd::UnitPath(unit), ")"));
+    change->set_desired("(none)");
+    if (!IsSecretField(resource, "unit")) {
+      diff.set_text_diff(
+          ContentDiff(*remains.unit_file, "", systemd::UnitPath(unit)));
+    }
+  } else if (remains.loaded_without_file) {
+    AddChange(resource, "unit", "(removed on disk, still loaded by systemd)",
+              "(unloaded)", context, diff);
+  }
+  diff.set_action(diff.changes().empty() ? v1::ResourceDiff::ACTION_NONE
+                                         : v1::ResourceDiff::ACTION_DELETE);
+  return diff;
+}
+
+// Apply for ensure = absent.
+absl::Status RemoveService(Host& host, const v1::Service& spec,
+                           const std::string& unit) {
+  absl::StatusOr<Remains> remains = FindRemains(host, spec, unit);
+  if (!remains.ok()) return remains.status();
+  if (remains->running) {
+    if (absl::Status s = systemd::Systemctl(host, {"stop", unit}); !s.ok()) {
+      return s;
+    }
+  }
+  // Before the file goes: disable reads its [Install] section.
+  if (remains->enabled) {
+    if (absl::Status s = systemd::Systemctl(host, {"disable", unit}); !s.ok()) {
+      return s;
+    }
+  }
+  if (remains->unit_file.has_value()) {
+    if (absl::Status s = host.Remove(systemd::UnitPath(unit)); !s.ok()) {
+      return s;
+    }
+  }
+  if (remains->unit_file.has_value() || remains->loaded_without_file) {
+    return systemd::Systemctl(host, {"daemon-reload"});
+  }
+  return absl::OkStatus();
+}
+
 class ServiceProvider : public Provider {
  public:
   std::string_view kind() const override { return "service"; }
@@ -91,6 +202,11 @@ class ServiceProvider : public Provider {
     absl::StatusOr<v1::Service> spec = Unpack(resource);
     if (!spec.ok()) return spec.status();
     std::string unit = systemd::UnitName(spec->name());
+    if (!WantPresent(*spec)) {
+      absl::StatusOr<Remains> remains = FindRemains(*context.host, *spec, unit);
+      if (!remains.ok()) return remains.status();
+      return CheckAbsent(resource, unit, *remains, context);
+    }
     absl::StatusOr<Observed> observed = Observe(*context.host, *spec, unit);
     if (!observed.ok()) return observed.status();
 
@@ -141,6 +257,7 @@ class ServiceProvider : public Provider {
     if (!spec.ok()) return spec.status();
     Host& host = *context.host;
     std::string unit = systemd::UnitName(spec->name());
+    if (!WantPresent(*spec)) return RemoveService(host, *spec, unit);
 
     bool unit_changed = false;
     if (!spec->unit().empty()) {
@@ -193,6 +310,10 @@ class ServiceProvider : public Provider {
     if (!spec.ok()) return spec.status();
     Host& host = *context.host;
     std::string unit = systemd::UnitName(spec->name());
+    // A removed service has nothing to reload or restart.
+    if (!WantPresent(*spec) && (action == "reload" || action == "restart")) {
+      return absl::OkStatus();
+    }
     if (action == "reload") {
       if (!spec->reload_command().empty()) {
         return systemd::RunShell(

@@ -35,6 +35,12 @@ v1::Service Spec(const std::string& name, bool enabled, bool running,
   return spec;
 }
 
+v1::Service Absent(const std::string& name, const std::string& unit = "") {
+  v1::Service spec = Spec(name, false, false, unit);
+  spec.set_ensure(v1::ENSURE_ABSENT);
+  return spec;
+}
+
 class ServiceTest : public ::testing::Test {
  protected:
   ServiceTest() : systemd_(host_) { context_.host = &host_; }
@@ -133,6 +139,124 @@ TEST_F(ServiceTest, StopsAndDisablesAPackagedUnit) {
                                       "systemctl stop nginx.service"}));
   // No unit file is written for a packaged unit.
   EXPECT_FALSE(host_.Stat("/etc/systemd/system/nginx.service")->exists());
+}
+
+TEST_F(ServiceTest, AbsentStopsDisablesAndRemovesADefinedUnit) {
+  Converge(Resource(Spec("app", true, true, kUnit)));
+  // The spec as last applied, with ensure = absent: what the controller
+  // sends for a service no longer declared.
+  v1::Service spec = Spec("app", true, true, kUnit);
+  spec.set_ensure(v1::ENSURE_ABSENT);
+  v1::Resource r = Resource(spec);
+  v1::ResourceDiff diff = Check(r);
+  EXPECT_EQ(diff.action(), v1::ResourceDiff::ACTION_DELETE);
+  EXPECT_EQ(Field(diff, "running"), "active -> inactive");
+  EXPECT_EQ(Field(diff, "enabled"), "enabled -> disabled");
+  EXPECT_EQ(Field(diff, "unit"), "(/etc/systemd/system/app.service) -> (none)");
+  EXPECT_NE(diff.text_diff().find("-ExecStart=/usr/local/bin/app"),
+            std::string::npos)
+      << diff.text_diff();
+
+  size_t before = host_.commands().size();
+  ASSERT_TRUE(provider().Apply(r, diff, context_).ok());
+  EXPECT_EQ(Mutating(before),
+            (std::vector<std::string>{"systemctl stop app.service",
+                                      "systemctl disable app.service",
+                                      "systemctl daemon-reload"}));
+  EXPECT_FALSE(host_.Stat("/etc/systemd/system/app.service")->exists());
+  EXPECT_FALSE(systemd_.known("app.service"));  // Forgotten by systemd.
+  EXPECT_EQ(Check(r).action(), v1::ResourceDiff::ACTION_NONE);
+
+  // A second Apply does nothing.
+  before = host_.commands().size();
+  int mutations = host_.mutations();
+  ASSERT_TRUE(provider().Apply(r, Check(r), context_).ok());
+  EXPECT_TRUE(Mutating(before).empty());
+  EXPECT_EQ(host_.mutations(), mutations);
+}
+
+TEST_F(ServiceTest, AbsentOnlyStopsAndDisablesAPackagedUnit) {
+  FakeSystemd::Unit nginx;
+  nginx.enabled = "enabled";
+  nginx.active = true;
+  systemd_.AddPackageUnit("nginx.service", nginx);
+  // A drop-in or override an admin put there is not ours to remove.
+  host_.PutFile("/etc/systemd/system/nginx.service", "[Unit]\n");
+  v1::Resource r = Resource(Absent("nginx"));
+  v1::ResourceDiff diff = Check(r);
+  EXPECT_EQ(diff.action(), v1::ResourceDiff::ACTION_DELETE);
+  EXPECT_EQ(Field(diff, "unit"), "(no change)");
+  int mutations = host_.mutations();
+  Converge(r);
+  EXPECT_EQ(Mutating(),
+            (std::vector<std::string>{"systemctl stop nginx.service",
+                                      "systemctl disable nginx.service"}));
+  EXPECT_EQ(host_.mutations(), mutations);
+  EXPECT_TRUE(host_.Stat("/etc/systemd/system/nginx.service")->exists());
+  EXPECT_TRUE(systemd_.known("nginx.service"));
+}
+
+TEST_F(ServiceTest, AbsentWhenAlreadyGoneIsNothingToDo) {
+  // Never defined, or removed with its package: systemd does not know it.
+  EXPECT_EQ(Check(Resource(Absent("ghost", kUnit))).action(),
+            v1::ResourceDiff::ACTION_NONE);
+  EXPECT_EQ(Check(Resource(Absent("ghost"))).action(),
+            v1::ResourceDiff::ACTION_NONE);
+  // A packaged unit already stopped and disabled, or masked.
+  systemd_.AddPackageUnit("cron.service");
+  FakeSystemd::Unit masked;
+  masked.enabled = "masked";
+  systemd_.AddPackageUnit("exim4.service", masked);
+  for (const char* name : {"cron", "exim4"}) {
+    v1::ResourceDiff diff = Check(Resource(Absent(name)));
+    EXPECT_EQ(diff.action(), v1::ResourceDiff::ACTION_NONE) << name;
+    EXPECT_EQ(diff.changes_size(), 0) << name;
+    ASSERT_TRUE(provider().Apply(Resource(Absent(name)), diff, context_).ok());
+  }
+  EXPECT_TRUE(Mutating().empty());
+  EXPECT_EQ(host_.mutations(), 0);
+}
+
+TEST_F(ServiceTest, AbsentFinishesARemovalSystemdHasNotSeen) {
+  // The unit file went but daemon-reload did not happen (a crash between).
+  Converge(Resource(Spec("app", false, false, kUnit)));
+  ASSERT_TRUE(host_.Remove("/etc/systemd/system/app.service").ok());
+  v1::Resource r = Resource(Absent("app", kUnit));
+  v1::ResourceDiff diff = Check(r);
+  EXPECT_EQ(diff.action(), v1::ResourceDiff::ACTION_DELETE);
+  EXPECT_EQ(Field(diff, "unit"),
+            "(removed on disk, still loaded by systemd) -> (unloaded)");
+  size_t before = host_.commands().size();
+  Converge(r);
+  EXPECT_EQ(Mutating(before),
+            (std::vector<std::string>{"systemctl daemon-reload"}));
+  EXPECT_FALSE(systemd_.known("app.service"));
+}
+
+TEST_F(ServiceTest, AbsentWithASecretUnitShowsNoContent) {
+  std::string secret = "[Service]\nEnvironment=TOKEN=hunter2\n";
+  Converge(Resource(Spec("app", false, false, secret)));
+  v1::Resource r = Resource(Absent("app", secret));
+  r.add_secret_fields("unit");
+  v1::ResourceDiff diff = Check(r);
+  EXPECT_EQ(diff.action(), v1::ResourceDiff::ACTION_DELETE);
+  EXPECT_TRUE(diff.text_diff().empty());
+  EXPECT_EQ(diff.DebugString().find("hunter2"), std::string::npos);
+  Converge(r);
+}
+
+TEST_F(ServiceTest, NotificationsToAnAbsentServiceDoNothing) {
+  FakeSystemd::Unit unit;
+  unit.active = true;
+  systemd_.AddPackageUnit("app.service", unit);
+  v1::Service spec = Absent("app");
+  spec.set_reload_command("kill -HUP 1");
+  for (const char* action : {"reload", "restart"}) {
+    EXPECT_TRUE(provider().Notify(Resource(spec), action, context_).ok());
+  }
+  EXPECT_TRUE(host_.commands().empty());
+  EXPECT_EQ(provider().Notify(Resource(spec), "explode", context_).code(),
+            absl::StatusCode::kInvalidArgument);
 }
 
 TEST_F(ServiceTest, KeepsOtherUnitTypesAsNamed) {

@@ -206,6 +206,31 @@ TEST_F(SudoTest, AbsentRemovesTheFile) {
   EXPECT_TRUE(host_.commands().empty());
 }
 
+TEST_F(SudoTest, AbsentTakesTheLastAppliedRuleAsItIs) {
+  // Written (and checked by the real visudo), then removed with the same
+  // spec and ensure = absent, as the controller sends it: the file name
+  // is worked out the same way.
+  v1::SudoRule spec;
+  spec.set_name("web.deploy");
+  spec.add_users("deploy");
+  spec.add_commands("/usr/bin/systemctl reload nginx");
+  spec.set_nopasswd(true);
+  Converge(Resource(spec), v1::ResourceDiff::ACTION_CREATE);
+  EXPECT_EQ(SudoersFiles(), (std::vector<std::string>{"README", "web_deploy"}));
+  spec.set_ensure(v1::ENSURE_ABSENT);
+  size_t before = host_.commands().size();
+  Converge(Resource(spec), v1::ResourceDiff::ACTION_DELETE);
+  EXPECT_EQ(SudoersFiles(), std::vector<std::string>{"README"});
+  EXPECT_EQ(host_.commands().size(), before);  // No visudo for a removal.
+
+  // Gone already: nothing to do.
+  v1::ResourceDiff diff = Check(Resource(spec));
+  EXPECT_EQ(diff.action(), v1::ResourceDiff::ACTION_NONE);
+  int mutations = host_.mutations();
+  ASSERT_TRUE(provider_->Apply(Resource(spec), diff, context_).ok());
+  EXPECT_EQ(host_.mutations(), mutations);
+}
+
 TEST_F(SudoTest, RefusesWhatWouldInjectAnotherRule) {
   std::vector<v1::SudoRule> bad(5);
   bad[0].add_users("deploy");

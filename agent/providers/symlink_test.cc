@@ -88,6 +88,20 @@ TEST_F(SymlinkProviderTest, AbsentRemovesOnlyALink) {
   EXPECT_TRUE(host_.Stat("/srv/target")->exists());
 }
 
+TEST_F(SymlinkProviderTest, AbsentRemovesTheLinkWhateverItPointsTo) {
+  // The spec as last applied names its old target; a link retargeted by
+  // hand since is still the resource's link, and goes.
+  host_.PutSymlink("/etc/elsewhere", "/srv/current");
+  v1::Symlink spec;
+  spec.set_path("/srv/current");
+  spec.set_target("releases/41");
+  spec.set_ensure(v1::ENSURE_ABSENT);
+  v1::ResourceDiff diff = Converge(MakeResource("symlink", spec));
+  EXPECT_EQ(diff.action(), v1::ResourceDiff::ACTION_DELETE);
+  EXPECT_FALSE(host_.Stat("/srv/current")->exists());
+  EXPECT_TRUE(Backups("/srv/current").empty());  // A link holds no data.
+}
+
 TEST_F(SymlinkProviderTest, MissingParentIsAClearErrorInApply) {
   v1::Resource resource = Symlink("/opt/app/current", "/srv");
   absl::StatusOr<v1::ResourceDiff> diff = Check(resource);

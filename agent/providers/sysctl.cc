@@ -11,6 +11,10 @@
 // /etc/sysctl.d in name order and the last setting wins, so a file sorting
 // after 60-cairn-* (99-sysctl.conf, that is /etc/sysctl.conf) that sets the
 // same key overrides it; Check does not look for such files.
+//
+// ensure = absent: the file goes and nothing else; the running value stays
+// until the next boot (what it was before is not known), so only the key
+// matters then.
 
 #include <cctype>
 #include <optional>
@@ -120,6 +124,32 @@ absl::StatusOr<std::optional<std::string>> ConfFile(Host& host,
   return std::optional<std::string>(std::move(*content));
 }
 
+bool WantPresent(const v1::Sysctl& spec) {
+  return spec.ensure() != v1::ENSURE_ABSENT;
+}
+
+// Check for ensure = absent: the file, if there, goes.
+v1::ResourceDiff CheckAbsent(const v1::Resource& resource,
+                             const v1::Sysctl& spec,
+                             const std::optional<std::string>& conf,
+                             const ProviderContext& context) {
+  v1::ResourceDiff diff;
+  diff.mutable_resource()->set_kind(resource.kind());
+  diff.mutable_resource()->set_id(resource.id());
+  diff.set_action(v1::ResourceDiff::ACTION_NONE);
+  if (!conf.has_value()) return diff;
+  diff.set_action(v1::ResourceDiff::ACTION_DELETE);
+  // The file holds the value: fingerprinted like it when secret.
+  AddChange(resource, "value", *conf, "(removed; the running value stays)",
+            context, diff);
+  if (IsSecretField(resource, "value")) {
+    diff.mutable_changes(0)->set_desired("(removed; the running value stays)");
+  }
+  diff.mutable_changes(0)->set_field(
+      StrCat("value (", ConfPath(spec.key()), ")"));
+  return diff;
+}
+
 class SysctlProvider : public Provider {
  public:
   std::string_view kind() const override { return "sysctl"; }
@@ -129,6 +159,12 @@ class SysctlProvider : public Provider {
     absl::StatusOr<v1::Sysctl> spec = Unpack(resource);
     if (!spec.ok()) return spec.status();
     Host& host = *context.host;
+    if (!WantPresent(*spec)) {
+      absl::StatusOr<std::optional<std::string>> conf =
+          ConfFile(host, spec->key());
+      if (!conf.ok()) return conf.status();
+      return CheckAbsent(resource, *spec, *conf, context);
+    }
     absl::StatusOr<std::optional<std::string>> live =
         LiveValue(host, spec->key());
     if (!live.ok()) return live.status();
@@ -169,6 +205,10 @@ class SysctlProvider : public Provider {
     absl::StatusOr<std::optional<std::string>> conf =
         ConfFile(host, spec->key());
     if (!conf.ok()) return conf.status();
+    if (!WantPresent(*spec)) {
+      return conf->has_value() ? host.Remove(ConfPath(spec->key()))
+                               : absl::OkStatus();
+    }
     std::string content = ConfContent(*spec);
     if (conf->value_or("") != content || !conf->has_value()) {
       absl::Status written =

@@ -10,10 +10,12 @@
 namespace cairn::agent {
 namespace {
 
-v1::Resource Resource(const std::string& key, const std::string& value) {
+v1::Resource Resource(const std::string& key, const std::string& value,
+                      bool absent = false) {
   v1::Sysctl spec;
   spec.set_key(key);
   spec.set_value(value);
+  if (absent) spec.set_ensure(v1::ENSURE_ABSENT);
   v1::Resource r;
   r.set_kind("sysctl");
   r.set_id(key);
@@ -110,6 +112,55 @@ TEST_F(SysctlTest, SetsTheValueNowAndAtBoot) {
   ASSERT_TRUE(provider().Apply(r, Check(r), context_).ok());
   EXPECT_EQ(host_.mutations(), mutations);
   EXPECT_EQ(host_.commands().size(), 1u);
+}
+
+TEST_F(SysctlTest, AbsentRemovesTheFileAndLeavesTheRunningValue) {
+  Converge(Resource("net.ipv4.ip_forward", "1"));
+  size_t commands = host_.commands().size();
+  // The spec as last applied, with ensure = absent.
+  v1::Resource r = Resource("net.ipv4.ip_forward", "1", /*absent=*/true);
+  v1::ResourceDiff diff = Check(r);
+  EXPECT_EQ(diff.action(), v1::ResourceDiff::ACTION_DELETE);
+  ASSERT_EQ(diff.changes_size(), 1);
+  EXPECT_EQ(diff.changes(0).field(),
+            "value (/etc/sysctl.d/60-cairn-net.ipv4.ip_forward.conf)");
+  EXPECT_EQ(diff.changes(0).current(),
+            "# Written by cairn; change the configuration, not this file.\n"
+            "net.ipv4.ip_forward = 1\n");
+  EXPECT_EQ(diff.changes(0).desired(), "(removed; the running value stays)");
+  Converge(r);
+  EXPECT_FALSE(
+      host_.Stat("/etc/sysctl.d/60-cairn-net.ipv4.ip_forward.conf")->exists());
+  EXPECT_EQ(*host_.ReadFile("/proc/sys/net/ipv4/ip_forward"), "1\n");
+  EXPECT_EQ(host_.commands().size(), commands);  // No sysctl run.
+  EXPECT_TRUE(host_.Stat("/etc/sysctl.d")->exists());
+}
+
+TEST_F(SysctlTest, AbsentWhenAlreadyGoneIsNothingToDo) {
+  // Nor does the value matter, or the parameter exist in this kernel.
+  for (const char* key : {"net.ipv4.ip_forward", "net.bridge.nf_call"}) {
+    v1::Resource r = Resource(key, "", /*absent=*/true);
+    v1::ResourceDiff diff = Check(r);
+    EXPECT_EQ(diff.action(), v1::ResourceDiff::ACTION_NONE) << key;
+    EXPECT_EQ(diff.changes_size(), 0);
+    ASSERT_TRUE(provider().Apply(r, diff, context_).ok());
+  }
+  EXPECT_EQ(host_.mutations(), 0);
+  EXPECT_TRUE(host_.commands().empty());
+}
+
+TEST_F(SysctlTest, AbsentWithASecretValueShowsOnlyFingerprints) {
+  context_.fingerprint_key = "key";
+  host_.PutFile("/proc/sys/kernel/secret_thing", "old\n");
+  Converge(Resource("kernel.secret_thing", "hunter2"));
+  v1::Resource r = Resource("kernel.secret_thing", "hunter2", true);
+  r.add_secret_fields("value");
+  v1::ResourceDiff diff = Check(r);
+  EXPECT_EQ(diff.action(), v1::ResourceDiff::ACTION_DELETE);
+  EXPECT_EQ(diff.DebugString().find("hunter2"), std::string::npos);
+  ASSERT_EQ(diff.changes_size(), 1);
+  EXPECT_TRUE(StartsWith(diff.changes(0).current(), "(secret:"));
+  Converge(r);
 }
 
 TEST_F(SysctlTest, ComparesValuesWithWhitespaceNormalized) {

@@ -11,9 +11,15 @@
 // `show` on them; it reports each attribute whose line differs, and `unit`
 // when the files differ otherwise. Apply restarts an active timer whose
 // file changed, so that the new schedule counts from now.
+//
+// ensure = absent: the timer is stopped and disabled, both unit files are
+// removed and systemd reloaded; only the name matters then. A run of the
+// service in progress is not stopped: it finishes, and systemd forgets the
+// unit when it does.
 
 #include <map>
 #include <string>
+#include <vector>
 
 #include "agent/providers/provider.h"
 #include "agent/providers/systemd.h"
@@ -34,6 +40,8 @@ absl::StatusOr<v1::Timer> Unpack(const v1::Resource& resource) {
   }
   absl::Status valid = systemd::ValidateUnitName(spec.name());
   if (!valid.ok()) return valid;
+  // A removal needs only the name.
+  if (spec.ensure() == v1::ENSURE_ABSENT) return spec;
   if (spec.on_calendar().empty() || spec.command().empty()) {
     return absl::InvalidArgumentError(
         StrCat("timer ", spec.name(), " needs on_calendar and command"));
@@ -196,6 +204,114 @@ absl::StatusOr<Observed> Observe(Host& host, const Units& units) {
   return observed;
 }
 
+bool WantPresent(const v1::Timer& spec) {
+  return spec.ensure() != v1::ENSURE_ABSENT;
+}
+
+// What is left of a timer to remove.
+struct Remains {
+  Observed observed;
+  // Systemd still has a unit loaded whose file is gone.
+  bool loaded_without_file = false;
+  bool enabled = false;
+  bool running = false;
+};
+
+absl::StatusOr<Remains> FindRemains(Host& host, const Units& units) {
+  Remains remains;
+  absl::StatusOr<Observed> observed = Observe(host, units);
+  if (!observed.ok()) return observed.status();
+  remains.observed = *std::move(observed);
+  for (auto [unit, file] :
+       {std::pair{&units.service_unit, &remains.observed.service},
+        std::pair{&units.timer_unit, &remains.observed.timer}}) {
+    if (file->has_value()) continue;
+    absl::StatusOr<bool> stale = systemd::NeedsDaemonReload(host, *unit);
+    if (!stale.ok()) return stale.status();
+    remains.loaded_without_file |= *stale;
+  }
+  remains.enabled = !systemd::EnablementSatisfies(
+      remains.observed.enabled_state, /*enabled=*/false);
+  remains.running = systemd::IsRunning(remains.observed.active_state);
+  return remains;
+}
+
+// Check for ensure = absent.
+v1::ResourceDiff CheckAbsent(const v1::Resource& resource, const Units& units,
+                             const Remains& remains,
+                             const ProviderContext& context) {
+  v1::ResourceDiff diff;
+  diff.mutable_resource()->set_kind(resource.kind());
+  diff.mutable_resource()->set_id(resource.id());
+  if (remains.running) {
+    AddChange(resource, "active", remains.observed.active_state, "inactive",
+              context, diff);
+  }
+  if (remains.enabled) {
+    AddChange(resource, "enabled", remains.observed.enabled_state, "disabled",
+              context, diff);
+  }
+  const std::optional<std::string>& service = remains.observed.service;
+  const std::optional<std::string>& timer = remains.observed.timer;
+  if (service.has_value() || timer.has_value()) {
+    std::vector<std::string> paths;
+    if (service.has_value()) {
+      paths.push_back(systemd::UnitPath(units.service_unit));
+    }
+    if (timer.has_value()) paths.push_back(systemd::UnitPath(units.timer_unit));
+    // Named, not shown: the command may be a secret.
+    v1::FieldChange* change = diff.add_changes();
+    change->set_field("unit");
+    change->set_current(StrCat("(", StrJoin(paths, " "), ")"));
+    change->set_desired("(none)");
+    if (resource.secret_fields().empty()) {
+      diff.set_text_diff(StrCat(
+          service.has_value()
+              ? ContentDiff(*service, "", systemd::UnitPath(units.service_unit))
+              : "",
+          timer.has_value()
+              ? ContentDiff(*timer, "", systemd::UnitPath(units.timer_unit))
+              : ""));
+    }
+  } else if (remains.loaded_without_file) {
+    AddChange(resource, "unit", "(removed on disk, still loaded by systemd)",
+              "(unloaded)", context, diff);
+  }
+  diff.set_action(diff.changes().empty() ? v1::ResourceDiff::ACTION_NONE
+                                         : v1::ResourceDiff::ACTION_DELETE);
+  return diff;
+}
+
+// Apply for ensure = absent.
+absl::Status RemoveTimer(Host& host, const Units& units) {
+  absl::StatusOr<Remains> remains = FindRemains(host, units);
+  if (!remains.ok()) return remains.status();
+  if (remains->running) {
+    absl::Status s = systemd::Systemctl(host, {"stop", units.timer_unit});
+    if (!s.ok()) return s;
+  }
+  // Before the file goes: disable reads its [Install] section.
+  if (remains->enabled) {
+    absl::Status s = systemd::Systemctl(host, {"disable", units.timer_unit});
+    if (!s.ok()) return s;
+  }
+  bool removed = false;
+  // The timer first: without it, nothing starts the service.
+  for (auto [unit, file] :
+       {std::pair{&units.timer_unit, &remains->observed.timer},
+        std::pair{&units.service_unit, &remains->observed.service}}) {
+    if (!file->has_value()) continue;
+    if (absl::Status s = host.Remove(systemd::UnitPath(*unit)); !s.ok()) {
+      return s;
+    }
+    removed = true;
+  }
+  if (removed || remains->loaded_without_file) {
+    return systemd::Systemctl(host, {"daemon-reload"});
+  }
+  return absl::OkStatus();
+}
+
 class TimerProvider : public Provider {
  public:
   std::string_view kind() const override { return "timer"; }
@@ -205,6 +321,11 @@ class TimerProvider : public Provider {
     absl::StatusOr<v1::Timer> spec = Unpack(resource);
     if (!spec.ok()) return spec.status();
     Units units = Render(*spec);
+    if (!WantPresent(*spec)) {
+      absl::StatusOr<Remains> remains = FindRemains(*context.host, units);
+      if (!remains.ok()) return remains.status();
+      return CheckAbsent(resource, units, *remains, context);
+    }
     absl::StatusOr<Observed> observed = Observe(*context.host, units);
     if (!observed.ok()) return observed.status();
 
@@ -270,6 +391,7 @@ class TimerProvider : public Provider {
     if (!spec.ok()) return spec.status();
     Host& host = *context.host;
     Units units = Render(*spec);
+    if (!WantPresent(*spec)) return RemoveTimer(host, units);
 
     absl::StatusOr<bool> service_written =
         systemd::WriteUnitFile(host, units.service_unit, units.service);

@@ -129,6 +129,98 @@ TEST_F(TimerTest, WritesBothUnitsAndStartsTheTimer) {
   EXPECT_EQ(host_.mutations(), mutations);
 }
 
+TEST_F(TimerTest, AbsentStopsDisablesAndRemovesBothUnits) {
+  Converge(Resource(Spec()));
+  // The spec as last applied, with ensure = absent.
+  v1::Timer spec = Spec();
+  spec.set_ensure(v1::ENSURE_ABSENT);
+  v1::Resource r = Resource(spec);
+  v1::ResourceDiff diff = Check(r);
+  EXPECT_EQ(diff.action(), v1::ResourceDiff::ACTION_DELETE);
+  EXPECT_EQ(Field(diff, "active"), "active -> inactive");
+  EXPECT_EQ(Field(diff, "enabled"), "enabled -> disabled");
+  EXPECT_EQ(Field(diff, "unit"),
+            "(/etc/systemd/system/borgmatic.service "
+            "/etc/systemd/system/borgmatic.timer) -> (none)");
+  EXPECT_NE(diff.text_diff().find("-OnCalendar=*-*-* 03:00:00\n"),
+            std::string::npos)
+      << diff.text_diff();
+  EXPECT_NE(diff.text_diff().find("-Type=oneshot\n"), std::string::npos)
+      << diff.text_diff();
+
+  size_t before = host_.commands().size();
+  ASSERT_TRUE(provider().Apply(r, diff, context_).ok());
+  EXPECT_EQ(Mutating(before),
+            (std::vector<std::string>{"systemctl stop borgmatic.timer",
+                                      "systemctl disable borgmatic.timer",
+                                      "systemctl daemon-reload"}));
+  EXPECT_FALSE(host_.Stat("/etc/systemd/system/borgmatic.timer")->exists());
+  EXPECT_FALSE(host_.Stat("/etc/systemd/system/borgmatic.service")->exists());
+  EXPECT_FALSE(systemd_.known("borgmatic.timer"));
+  EXPECT_FALSE(systemd_.known("borgmatic.service"));
+  EXPECT_EQ(Check(r).action(), v1::ResourceDiff::ACTION_NONE);
+
+  before = host_.commands().size();
+  int mutations = host_.mutations();
+  ASSERT_TRUE(provider().Apply(r, Check(r), context_).ok());
+  EXPECT_TRUE(Mutating(before).empty());
+  EXPECT_EQ(host_.mutations(), mutations);
+}
+
+TEST_F(TimerTest, AbsentNeedsOnlyTheName) {
+  Converge(Resource(Spec()));
+  v1::Timer spec;
+  spec.set_name("borgmatic");
+  spec.set_ensure(v1::ENSURE_ABSENT);
+  Converge(Resource(spec));
+  EXPECT_FALSE(host_.Stat("/etc/systemd/system/borgmatic.timer")->exists());
+}
+
+TEST_F(TimerTest, AbsentWhenAlreadyGoneIsNothingToDo) {
+  v1::Timer spec = Spec();
+  spec.set_ensure(v1::ENSURE_ABSENT);
+  v1::ResourceDiff diff = Check(Resource(spec));
+  EXPECT_EQ(diff.action(), v1::ResourceDiff::ACTION_NONE);
+  EXPECT_EQ(diff.changes_size(), 0);
+  ASSERT_TRUE(provider().Apply(Resource(spec), diff, context_).ok());
+  EXPECT_TRUE(Mutating().empty());
+  EXPECT_EQ(host_.mutations(), 0);
+}
+
+TEST_F(TimerTest, AbsentRemovesWhatIsLeftOfAHalfRemovedTimer) {
+  // Stopped and disabled by hand, the timer file deleted, no reload.
+  Converge(Resource(Spec()));
+  systemd_.unit("borgmatic.timer").active = false;
+  systemd_.unit("borgmatic.timer").enabled = "disabled";
+  ASSERT_TRUE(host_.Remove("/etc/systemd/system/borgmatic.timer").ok());
+  v1::Timer spec = Spec();
+  spec.set_ensure(v1::ENSURE_ABSENT);
+  v1::Resource r = Resource(spec);
+  v1::ResourceDiff diff = Check(r);
+  EXPECT_EQ(diff.action(), v1::ResourceDiff::ACTION_DELETE);
+  EXPECT_EQ(Field(diff, "unit"),
+            "(/etc/systemd/system/borgmatic.service) -> (none)");
+  size_t before = host_.commands().size();
+  Converge(r);
+  EXPECT_EQ(Mutating(before),
+            (std::vector<std::string>{"systemctl daemon-reload"}));
+  EXPECT_FALSE(systemd_.known("borgmatic.timer"));
+}
+
+TEST_F(TimerTest, AbsentWithASecretCommandShowsNoContent) {
+  v1::Timer spec = Spec();
+  spec.set_command("curl -u admin:hunter2 https://example.test/ping");
+  Converge(Resource(spec));
+  spec.set_ensure(v1::ENSURE_ABSENT);
+  v1::Resource r = Resource(spec);
+  r.add_secret_fields("command");
+  v1::ResourceDiff diff = Check(r);
+  EXPECT_EQ(diff.action(), v1::ResourceDiff::ACTION_DELETE);
+  EXPECT_TRUE(diff.text_diff().empty());
+  EXPECT_EQ(diff.DebugString().find("hunter2"), std::string::npos);
+  Converge(r);
+}
+
 TEST_F(TimerTest, ANewScheduleRestartsTheTimer) {
   Converge(Resource(Spec()));
   v1::Timer spec = Spec();

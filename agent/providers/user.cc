@@ -20,7 +20,11 @@
 //   password_hash  the /etc/shadow password field, set with chpasswd -e
 //             (on stdin, never in argv); when empty the account must be
 //             locked ("!" or "*" first), done with usermod -L.
-//   ensure    absent: userdel without -r, so the home stays.
+//   ensure    absent: userdel without -r or -f, so the home directory (and
+//             in it ~/.ssh/authorized_keys) and the mail spool stay, and a
+//             user with running processes is refused rather than removed
+//             under them: Apply looks in /proc first and names them, and
+//             userdel itself refuses too (exit 8). Only the name matters.
 
 #include <algorithm>
 
@@ -69,6 +73,7 @@ absl::StatusOr<Desired> MakeDesired(const v1::Resource& resource) {
   if (absl::Status s = CheckAccountName("user", spec.name()); !s.ok()) {
     return s;
   }
+  if (!WantsPresent(spec)) return d;  // A removal needs only the name.
   d.group = spec.group().empty() ? spec.name() : spec.group();
   if (absl::Status s = CheckAccountName("group", d.group); !s.ok()) return s;
   for (const std::string& group : spec.groups()) {
@@ -270,6 +275,59 @@ absl::Status WriteKeys(Host& host, const Desired& d, const KeyFiles& k) {
   return host.WriteFile(k.file, d.keys, 0600, k.uid, k.gid);
 }
 
+// The processes (their ids) whose real, effective, saved or
+// filesystem uid is `uid`: those userdel refuses to remove a user under.
+// None when there is no /proc (a FakeHost); a process that ends while it
+// is read is skipped.
+absl::StatusOr<std::vector<std::string>> ProcessesOf(Host& host, uid_t uid) {
+  std::vector<std::string> pids;
+  absl::StatusOr<std::vector<std::string>> entries =
+      host.ListDirectory("/proc");
+  if (absl::IsNotFound(entries.status())) return pids;
+  if (!entries.ok()) return entries.status();
+  std::string wanted = StrCat(uid);
+  for (const std::string& entry : *entries) {
+    if (entry.empty() ||
+        entry.find_first_not_of("0123456789") != std::string::npos) {
+      continue;
+    }
+    absl::StatusOr<std::string> status =
+        host.ReadFile(StrCat("/proc/", entry, "/status"));
+    if (!status.ok()) continue;  // Ended meanwhile.
+    for (std::string_view line : StrSplit(*status, '\n')) {
+      if (!StartsWith(line, "Uid:")) continue;
+      line.remove_prefix(4);
+      for (std::string_view id : StrSplit(line, '\t')) {
+        while (!id.empty() && id.front() == ' ') id.remove_prefix(1);
+        if (id == wanted) {
+          pids.push_back(entry);
+          break;
+        }
+      }
+      break;
+    }
+  }
+  return pids;
+}
+
+// Apply for ensure = absent.
+absl::Status RemoveUser(Host& host, const Account& user) {
+  absl::StatusOr<std::vector<std::string>> pids = ProcessesOf(host, user.uid);
+  if (!pids.ok()) return pids.status();
+  if (!pids->empty()) {
+    constexpr size_t kShown = 10;
+    std::vector<std::string> shown(
+        pids->begin(), pids->begin() + std::min(pids->size(), kShown));
+    return absl::FailedPreconditionError(
+        StrCat("user ", user.name, " is not removed: it has ", pids->size(),
+               pids->size() == 1 ? " running process" : " running processes",
+               " (pid ", StrJoin(shown, ", "),
+               pids->size() > kShown ? ", ..." : "", "); stop them first"));
+  }
+  // Without -r: the home directory stays (see the top of this file).
+  return RunAccountTool(host, {"userdel", user.name});
+}
+
 class UserProvider : public Provider {
  public:
   std::string_view kind() const override { return "user"; }
@@ -365,7 +423,7 @@ class UserProvider : public Provider {
 
     if (!WantsPresent(spec)) {
       if (user == nullptr) return absl::OkStatus();
-      return RunAccountTool(host, {"userdel", spec.name()});
+      return RemoveUser(host, *user);
     }
 
     if (user == nullptr) {

@@ -291,6 +291,100 @@ TEST_F(UserTest, AbsentRemovesTheUserButKeepsTheHome) {
   EXPECT_EQ(host_.commands().size(), before);
 }
 
+TEST_F(UserTest, AbsentTakesTheLastAppliedSpecAsItIs) {
+  // What the controller sends for a user no longer declared: the spec as it
+  // was, ensure = absent. Its groups, keys and password do not matter.
+  AddUser("erin:x:1007:1007::/home/erin:/bin/bash", "erin:!");
+  AddGroup("erin:x:1007:");
+  v1::User spec;
+  spec.set_name("erin");
+  spec.set_uid(1007);
+  spec.add_groups("sudo");
+  spec.add_groups("gone-since");
+  spec.add_ssh_keys("ssh-ed25519 AAAA erin@laptop");
+  spec.set_password_hash(kHash);
+  spec.set_ensure(v1::ENSURE_ABSENT);
+  v1::Resource r = Resource(spec);
+  r.add_secret_fields("password_hash");
+  EXPECT_EQ(Converge(r, v1::ResourceDiff::ACTION_DELETE),
+            std::vector<std::string>{"userdel erin"});
+  // USERGROUPS_ENAB: its own group went with it.
+  EXPECT_EQ(host_.ReadFile("/etc/group").value().find("erin"),
+            std::string::npos);
+}
+
+TEST_F(UserTest, AbsentAndNeverThereIsNothingToDo) {
+  v1::User spec;
+  spec.set_name("nobody-here");
+  spec.set_ensure(v1::ENSURE_ABSENT);
+  v1::Resource r = Resource(spec);
+  v1::ResourceDiff diff = Check(r);
+  EXPECT_EQ(diff.action(), v1::ResourceDiff::ACTION_NONE);
+  EXPECT_EQ(diff.changes_size(), 0);
+  ASSERT_TRUE(provider_->Apply(r, diff, context_).ok());
+  EXPECT_TRUE(host_.commands().empty());
+  EXPECT_EQ(host_.mutations(), 0);
+}
+
+TEST_F(UserTest, AbsentRefusesAUserWithRunningProcesses) {
+  AddUser("frank:x:1008:1008::/home/frank:/bin/bash", "frank:!");
+  AddGroup("frank:x:1008:");
+  // /proc as the kernel shows it: real, effective, saved and fs uids.
+  host_.PutFile("/proc/1/status", "Name:\tinit\nUid:\t0\t0\t0\t0\n");
+  host_.PutFile("/proc/4242/status",
+                "Name:\tbash\nUid:\t1008\t1008\t1008\t1008\n");
+  host_.PutFile("/proc/4243/status",
+                "Name:\tsudo\nUid:\t1008\t0\t0\t0\n");  // setuid.
+  host_.PutFile("/proc/10081/status",
+                "Name:\tx\nUid:\t10081\t10081\t10081\t10081\n");
+  host_.PutFile("/proc/self", "not a process directory");
+  host_.PutDirectory("/proc/sys");
+  v1::User spec;
+  spec.set_name("frank");
+  spec.set_ensure(v1::ENSURE_ABSENT);
+  v1::Resource r = Resource(spec);
+  v1::ResourceDiff diff = Check(r);
+  EXPECT_EQ(diff.action(), v1::ResourceDiff::ACTION_DELETE);
+  int mutations = host_.mutations();
+  absl::Status applied = provider_->Apply(r, diff, context_);
+  EXPECT_EQ(applied.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(applied.message(),
+            "user frank is not removed: it has 2 running processes (pid "
+            "4242, 4243); stop them first");
+  EXPECT_TRUE(host_.commands().empty());  // userdel never ran.
+  EXPECT_EQ(host_.mutations(), mutations);
+  EXPECT_NE(host_.ReadFile("/etc/passwd").value().find("frank"),
+            std::string::npos);
+
+  // Once they have ended, it goes.
+  ASSERT_TRUE(host_.Remove("/proc/4242/status").ok());
+  ASSERT_TRUE(host_.Remove("/proc/4243/status").ok());
+  EXPECT_EQ(Converge(r, v1::ResourceDiff::ACTION_DELETE),
+            std::vector<std::string>{"userdel frank"});
+}
+
+TEST_F(UserTest, AbsentReportsUserdelRefusingAProcessStartedMeanwhile) {
+  AddUser("gina:x:1009:1009::/home/gina:/bin/bash", "gina:!");
+  host_.OnCommand("userdel",
+                  [](const std::vector<std::string>&, std::string_view) {
+                    CommandResult r;
+                    r.exit_code = 8;
+                    r.err =
+                        "userdel: user gina is currently used by process "
+                        "777\n";
+                    return r;
+                  });
+  v1::User spec;
+  spec.set_name("gina");
+  spec.set_ensure(v1::ENSURE_ABSENT);
+  v1::Resource r = Resource(spec);
+  absl::Status applied = provider_->Apply(r, Check(r), context_);
+  EXPECT_EQ(applied.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(applied.message(),
+            "userdel gina exited with 8: userdel: user gina is currently "
+            "used by process 777");
+}
+
 TEST_F(UserTest, SystemUserWithoutHomeGetsNone) {
   v1::User spec;
   spec.set_name("prom");

@@ -359,6 +359,15 @@ void Evaluator::EvalHost(const ast::BlockStmt& block, const Scope& scope,
             });
   build.catalog.set_compiler("cairn 0.1.0");
   for (const auto& [param, value] : options_.params) {
+    // A secret param's value stays out of the catalog, which plans and
+    // state stores keep.
+    auto global = units_[0].globals.find(param);
+    if (global == units_[0].globals.end() ||
+        global->second.kind != Global::kParam) {
+      continue;
+    }
+    auto* stmt = static_cast<const ast::ParamStmt*>(global->second.stmt);
+    if (stmt->type && stmt->type->name.name == "secret") continue;
     (*build.catalog.mutable_params())[param] = value;
   }
   if (options_.on_catalog) {

@@ -131,6 +131,9 @@ TEST_F(Reference, EveryExampleCompilesCleanly) {
 
     bool declared = false;
     if (kind == "host") declared = !result.catalogs.empty();
+    if (kind == "fleet") {
+      declared = result.fleet.ByteSizeLong() > 0;
+    }
     for (const ZoneCatalog& zone : result.zones) {
       declared |= kind == "zone" || (kind == "record" && !zone.records.empty());
     }

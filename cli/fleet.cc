@@ -1,0 +1,1069 @@
+// cairn plan, cairn apply, cairn lock, cairn history: the fleet-wide
+// commands. plan asks every targeted agent what its catalog would change
+// (and every zone's server); apply rolls those changes out, refusing any
+// host that changed since the plan; both remember what was applied in the
+// state store, so that what the configuration no longer declares is
+// removed.
+
+#include <pwd.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <iostream>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "agent/client/client.h"
+#include "base/strings.h"
+#include "cli/commands.h"
+#include "cli/compile_flags.h"
+#include "cli/files.h"
+#include "compiler/vault/vault.h"
+#include "controller/controller.h"
+#include "dns/dns.h"
+#include "google/protobuf/util/json_util.h"
+#include "lang/source/source.h"
+#include "openssl/sha.h"
+#include "proto/cairn/v1/plan.pb.h"
+#include "state/state.h"
+
+namespace cairn::cli {
+namespace {
+
+constexpr int kExitChanges = 2;  // plan --detailed-exitcode: changes.
+constexpr int kLeaseSeconds = 60;
+
+// Flags of plan and apply besides the compile flags.
+struct FleetFlags {
+  std::vector<std::string> hosts, tags, zones;
+  std::string state, tls_dir;
+  int parallelism = 0;
+  int timeout = 60;
+  int confirm_timeout = 0;
+  int lock_timeout = 0;
+  bool insecure = false;
+  bool verbose = false;
+  // plan
+  std::string out;
+  bool json = false;
+  bool detailed_exitcode = false;
+  // apply
+  bool yes = false;
+  int limit = 20;
+
+  bool Take(const std::vector<std::string>& a, size_t& i) {
+    bool has_value = i + 1 < a.size();
+    auto number = [&](int& n) {
+      n = std::atoi(a[++i].c_str());
+      return true;
+    };
+    if (a[i] == "--host" && has_value) return hosts.push_back(a[++i]), true;
+    if (a[i] == "--tag" && has_value) return tags.push_back(a[++i]), true;
+    if (a[i] == "--zone" && has_value) return zones.push_back(a[++i]), true;
+    if (a[i] == "--state" && has_value) return state = a[++i], true;
+    if (a[i] == "--tls-dir" && has_value) return tls_dir = a[++i], true;
+    if (a[i] == "--out" && has_value) return out = a[++i], true;
+    if (a[i] == "--parallelism" && has_value) return number(parallelism);
+    if (a[i] == "--timeout" && has_value) return number(timeout);
+    if (a[i] == "--confirm-timeout" && has_value)
+      return number(confirm_timeout);
+    if (a[i] == "--lock-timeout" && has_value) return number(lock_timeout);
+    if (a[i] == "--limit" && has_value) return number(limit);
+    if (a[i] == "--json") return json = true;
+    if (a[i] == "--detailed-exitcode") return detailed_exitcode = true;
+    if (a[i] == "--insecure") return insecure = true;
+    if (a[i] == "--yes" || a[i] == "-y") return yes = true;
+    if (a[i] == "-v" || a[i] == "--verbose") return verbose = true;
+    return false;
+  }
+};
+
+int Fail(const char* command, const std::string& what,
+         int code = kExitFindings) {
+  std::fprintf(stderr, "cairn %s: %s\n", command, what.c_str());
+  return code;
+}
+
+std::string Sha256Hex(const std::string& bytes) {
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(),
+         digest);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string hex;
+  for (unsigned char b : digest) {
+    hex.push_back(kHex[b >> 4]);
+    hex.push_back(kHex[b & 15]);
+  }
+  return hex;
+}
+
+int64_t Now() { return static_cast<int64_t>(std::time(nullptr)); }
+
+std::string Rfc3339(int64_t seconds) {
+  std::time_t t = static_cast<std::time_t>(seconds);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buffer[32];
+  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buffer;
+}
+
+std::string Who() {
+  std::string user;
+  if (const passwd* pw = getpwuid(getuid())) user = pw->pw_name;
+  char host[256] = {};
+  gethostname(host, sizeof host - 1);
+  return StrCat(user.empty() ? "?" : user, "@", host);
+}
+
+bool IsDirectory(const std::string& path) {
+  struct stat st;
+  return stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+std::string Dirname(const std::string& path) {
+  size_t slash = path.rfind('/');
+  if (slash == std::string::npos) return ".";
+  return slash == 0 ? "/" : path.substr(0, slash);
+}
+
+// A path of the configuration, relative to its root unless absolute.
+std::string UnderRoot(const std::string& root, const std::string& path) {
+  if (path.empty() || path[0] == '/') return path;
+  return root == "." ? path : StrCat(root, "/", path);
+}
+
+void PrintJson(const google::protobuf::Message& message) {
+  std::string json;
+  google::protobuf::util::JsonPrintOptions options;
+  options.add_whitespace = true;
+  options.preserve_proto_field_names = true;
+  options.always_print_primitive_fields = true;
+  if (!google::protobuf::util::MessageToJsonString(message, &json, options)
+           .ok()) {
+    std::abort();  // Messages of the generated pool always print.
+  }
+  std::fputs(json.c_str(), stdout);
+}
+
+// Everything plan and apply know about the fleet once compiled.
+struct Fleet {
+  std::unique_ptr<Compiled> compiled;
+  std::string root;  // The configuration's directory.
+  std::string fingerprint_key;
+  std::unique_ptr<state::Store> store;
+  std::string store_location;
+  std::vector<controller::HostTarget> targets;
+  std::vector<controller::Outgoing> outgoing;
+  std::vector<const ZoneCatalog*> zones;
+  std::vector<dns::ZoneTarget> zone_targets;
+  int parallelism = 50;
+};
+
+// Compiles, opens the store, selects the targets and works out what each
+// is sent. A message for stderr when it cannot go on.
+absl::StatusOr<Fleet> Load(const CompileFlags& flags, const FleetFlags& f) {
+  Fleet fleet;
+  absl::StatusOr<std::unique_ptr<Compiled>> compiled = ParseAndCompile(flags);
+  if (!compiled.ok()) return compiled.status();
+  fleet.compiled = std::move(*compiled);
+  PrintDiagnostics(*fleet.compiled, flags.color);
+  if (fleet.compiled->diagnostics.has_errors()) {
+    return absl::InvalidArgumentError(
+        "the configuration has errors; nothing was planned");
+  }
+  const CompileResult& result = fleet.compiled->result;
+  const std::string& first = flags.paths.front();
+  fleet.root = IsDirectory(first) ? first : Dirname(first);
+  fleet.fingerprint_key =
+      vault::FingerprintKey(flags.options.vault_password.value_or(""));
+
+  const v1::Fleet& settings = result.fleet;
+  fleet.store_location = !f.state.empty() ? f.state
+                         : !settings.state().empty()
+                             ? UnderRoot(fleet.root, settings.state())
+                             : StrCat(fleet.root, "/.cairn/state.db");
+  absl::StatusOr<std::unique_ptr<state::Store>> store =
+      state::Store::Open(fleet.store_location);
+  if (!store.ok()) return store.status();
+  fleet.store = std::move(*store);
+  fleet.parallelism = f.parallelism > 0            ? f.parallelism
+                      : settings.parallelism() > 0 ? settings.parallelism()
+                                                   : 50;
+  std::string tls_dir = f.tls_dir;
+  if (tls_dir.empty()) {
+    if (const char* env = std::getenv("CAIRN_TLS_DIR")) tls_dir = env;
+  }
+  if (tls_dir.empty()) {
+    tls_dir =
+        UnderRoot(fleet.root, settings.tls_dir().empty() ? std::string("tls")
+                                                         : settings.tls_dir());
+  }
+  int port = settings.agent_port() > 0 ? settings.agent_port() : 7443;
+
+  // The hosts asked for.
+  std::set<std::string> known;
+  for (const v1::Catalog& c : result.catalogs) known.insert(c.host().name());
+  for (const std::string& h : f.hosts) {
+    if (!known.count(h)) {
+      return absl::InvalidArgumentError(
+          StrCat("--host ", h, ": no host is named ", h));
+    }
+  }
+  for (const v1::Catalog& catalog : result.catalogs) {
+    const v1::Host& host = catalog.host();
+    bool wanted = f.hosts.empty() && f.tags.empty() && f.zones.empty();
+    wanted |=
+        std::find(f.hosts.begin(), f.hosts.end(), host.name()) != f.hosts.end();
+    for (const std::string& tag : f.tags) {
+      wanted |= std::find(host.tags().begin(), host.tags().end(), tag) !=
+                host.tags().end();
+    }
+    if (!wanted) continue;
+    controller::HostTarget target;
+    target.declared = catalog;
+    absl::StatusOr<std::optional<state::Snapshot>> last =
+        fleet.store->LastApplied(host.name());
+    if (!last.ok()) return last.status();
+    if (last->has_value()) {
+      v1::Catalog previous;
+      if (!previous.ParseFromString((*last)->body)) {
+        return absl::DataLossError(StrCat("the state store's catalog of ",
+                                          host.name(), " is unreadable"));
+      }
+      target.last_applied = std::move(previous);
+    }
+    target.agent.address =
+        host.agent().empty() ? StrCat(host.address(), ":", port) : host.agent();
+    target.agent.tls_dir = tls_dir;
+    target.agent.insecure = f.insecure;
+    target.agent.deadline = std::chrono::seconds(f.timeout);
+    if (!f.insecure && !StartsWith(target.agent.address, "unix:")) {
+      // The agent's certificate names the host (cairn ca issue DIR NAME).
+      target.agent.server_name = host.name();
+    }
+    fleet.outgoing.push_back(controller::WithRemovals(
+        target.declared,
+        target.last_applied ? &*target.last_applied : nullptr));
+    fleet.targets.push_back(std::move(target));
+  }
+
+  // Zones: all of them when no filter is given, else those named.
+  for (const ZoneCatalog& zone : result.zones) {
+    bool wanted = f.hosts.empty() && f.tags.empty() && f.zones.empty();
+    wanted |= std::find(f.zones.begin(), f.zones.end(), zone.zone.name()) !=
+              f.zones.end();
+    if (!wanted) continue;
+    dns::ZoneTarget target;
+    target.zone = zone.zone;
+    for (const v1::Resource& r : zone.records) {
+      v1::DnsRecord record;
+      if (r.spec().UnpackTo(&record)) target.records.push_back(record);
+    }
+    absl::StatusOr<std::optional<state::Snapshot>> last =
+        fleet.store->LastApplied(StrCat("zone:", zone.zone.name()));
+    if (!last.ok()) return last.status();
+    if (last->has_value()) {
+      v1::Catalog previous;
+      if (previous.ParseFromString((*last)->body)) {
+        for (const v1::Resource& r : previous.resources()) {
+          v1::DnsRecord record;
+          if (r.spec().UnpackTo(&record)) target.previous.push_back(record);
+        }
+      }
+    }
+    fleet.zones.push_back(&zone);
+    fleet.zone_targets.push_back(std::move(target));
+  }
+  return fleet;
+}
+
+v1::ZonePlan PlanZone(const dns::ZoneTarget& target, int timeout) {
+  dns::Options options;
+  options.timeout = std::chrono::seconds(std::max(1, timeout));
+  absl::StatusOr<v1::ZonePlan> plan = dns::Plan(target, options);
+  if (plan.ok()) return *plan;
+  v1::ZonePlan failed;
+  failed.set_zone(target.zone.name());
+  failed.set_server(target.zone.server());
+  failed.set_status(plan.status().code() == absl::StatusCode::kUnavailable
+                        ? v1::PLAN_STATUS_UNREACHABLE
+                        : v1::PLAN_STATUS_ERROR);
+  failed.set_error(std::string(plan.status().message()));
+  return failed;
+}
+
+v1::Plan MakePlan(Fleet& fleet, const CompileFlags& flags, int timeout) {
+  v1::Plan plan;
+  plan.set_format_version(1);
+  plan.set_created(Rfc3339(Now()));
+  plan.set_compiler("cairn 0.1.0");
+  for (const std::string& p : flags.paths) plan.add_paths(p);
+  // The parameters given, but never a secret one: the compiler leaves
+  // those out of the catalogs' params, and apply asks for them again.
+  std::map<std::string, std::string> recorded;
+  for (const v1::Catalog& c : fleet.compiled->result.catalogs) {
+    recorded.insert(c.params().begin(), c.params().end());
+  }
+  for (const auto& [k, v] : flags.options.params) {
+    if (recorded.count(k)) (*plan.mutable_params())[k] = v;
+  }
+  std::vector<v1::HostPlan> hosts = controller::PlanHosts(
+      fleet.targets, fleet.outgoing, fleet.fingerprint_key, fleet.parallelism);
+  for (v1::HostPlan& h : hosts) *plan.add_hosts() = std::move(h);
+  for (const dns::ZoneTarget& zone : fleet.zone_targets) {
+    *plan.add_zones() = PlanZone(zone, timeout);
+  }
+  return plan;
+}
+
+void PrintPlan(const v1::Plan& plan, bool color) {
+  std::string out;
+  for (const v1::HostPlan& h : plan.hosts()) {
+    StrAppend(&out, controller::HostPlanText(h, color));
+  }
+  for (const v1::ZonePlan& z : plan.zones()) {
+    StrAppend(&out, controller::ZonePlanText(z, color));
+  }
+  StrAppend(&out, "\n", controller::PlanSummary(plan));
+  std::fputs(out.c_str(), stdout);
+}
+
+bool PlanHasErrors(const v1::Plan& plan) {
+  for (const v1::HostPlan& h : plan.hosts()) {
+    if (h.status() != v1::PLAN_STATUS_OK || h.unreadable_size() > 0) {
+      return true;
+    }
+  }
+  for (const v1::ZonePlan& z : plan.zones()) {
+    if (z.status() != v1::PLAN_STATUS_OK) return true;
+  }
+  return false;
+}
+
+// ---- apply ----------------------------------------------------------------
+
+std::atomic<bool> g_stop{false};
+
+void OnInterrupt(int) {
+  if (g_stop.exchange(true)) _exit(130);  // A second Ctrl-C: at once.
+  static const char kMessage[] =
+      "\ncairn apply: interrupted: no new host starts; running ones finish "
+      "(Ctrl-C again to quit at once)\n";
+  ssize_t ignored = write(STDERR_FILENO, kMessage, sizeof kMessage - 1);
+  (void)ignored;
+}
+
+// Holds the fleet's lock for the life of an apply, renewing its lease.
+class LockHolder {
+ public:
+  LockHolder(state::Store& store, std::mutex& store_mutex)
+      : store_(store), store_mutex_(store_mutex) {}
+  ~LockHolder() {
+    if (!held_) return;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stopping_ = true;
+    }
+    wake_.notify_all();
+    renewer_.join();
+    std::lock_guard<std::mutex> lock(store_mutex_);
+    absl::Status status = store_.Unlock(owner_);
+    if (!status.ok()) {
+      std::fprintf(stderr, "cairn apply: could not release the lock: %s\n",
+                   std::string(status.message()).c_str());
+    }
+  }
+
+  // Takes the lock, waiting up to `wait_seconds` for another holder.
+  absl::Status Take(int wait_seconds) {
+    owner_.owner = Who();
+    owner_.pid = getpid();
+    owner_.operation = "apply";
+    auto give_up =
+        std::chrono::steady_clock::now() + std::chrono::seconds(wait_seconds);
+    bool said = false;
+    while (true) {
+      absl::StatusOr<state::LockInfo> taken;
+      {
+        std::lock_guard<std::mutex> lock(store_mutex_);
+        taken = store_.Lock(owner_, kLeaseSeconds);
+      }
+      if (taken.ok()) {
+        owner_ = *taken;
+        break;
+      }
+      if (taken.status().code() != absl::StatusCode::kFailedPrecondition ||
+          std::chrono::steady_clock::now() >= give_up) {
+        return absl::FailedPreconditionError(StrCat(
+            std::string(taken.status().message()),
+            wait_seconds > 0 ? "" : " (wait with --lock-timeout SECONDS)",
+            "; `cairn lock break` removes a lock whose owner is gone"));
+      }
+      if (!said) {
+        std::fprintf(stderr, "cairn apply: waiting for the lock: %s\n",
+                     std::string(taken.status().message()).c_str());
+        said = true;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    }
+    held_ = true;
+    renewer_ = std::thread([this] { Renew(); });
+    return absl::OkStatus();
+  }
+
+ private:
+  void Renew() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    while (!wake_.wait_for(lock, std::chrono::seconds(kLeaseSeconds / 3),
+                           [&] { return stopping_; })) {
+      std::lock_guard<std::mutex> store_lock(store_mutex_);
+      absl::Status status = store_.RenewLock(owner_, kLeaseSeconds);
+      if (!status.ok()) {
+        std::fprintf(stderr, "cairn apply: WARNING: lock lost: %s\n",
+                     std::string(status.message()).c_str());
+      }
+    }
+  }
+
+  state::Store& store_;
+  std::mutex& store_mutex_;
+  state::LockInfo owner_;
+  bool held_ = false;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stopping_ = false;
+  std::thread renewer_;
+};
+
+struct HostReport {
+  std::string result = "not started";
+  int changed = 0, unchanged = 0, failed = 0, skipped = 0;
+  double seconds = 0;
+  std::string error;
+};
+
+const char* OutcomeName(const v1::ApplyEvent& e) {
+  switch (e.outcome()) {
+    case v1::ApplyEvent::OUTCOME_UNCHANGED:
+      return "unchanged";
+    case v1::ApplyEvent::OUTCOME_CHANGED:
+      return e.diff().action() == v1::ResourceDiff::ACTION_DELETE ? "removed"
+                                                                  : "changed";
+    case v1::ApplyEvent::OUTCOME_SKIPPED:
+      return "skipped";
+    case v1::ApplyEvent::OUTCOME_NOTIFIED:
+      return "notified";
+    default:
+      return "failed";
+  }
+}
+
+// Applies everything `plan` says, host by host as the fleet block orders,
+// then the zones. Returns the exit code.
+int RollOut(Fleet& fleet, const v1::Plan& plan, const FleetFlags& f,
+            const std::string& plan_digest, bool color) {
+  (void)color;
+  const CompileResult& result = fleet.compiled->result;
+  std::mutex store_mutex, out_mutex;
+  LockHolder lock(*fleet.store, store_mutex);
+  if (absl::Status taken = lock.Take(f.lock_timeout); !taken.ok()) {
+    return Fail("apply", std::string(taken.message()));
+  }
+  state::ApplyRecord record;
+  record.who = Who();
+  record.started_at = Now();
+  record.plan_digest = plan_digest;
+  record.result = "running";
+  absl::StatusOr<int64_t> apply_id = fleet.store->BeginApply(record);
+  if (!apply_id.ok()) {
+    return Fail("apply", std::string(apply_id.status().message()));
+  }
+
+  // Targets of the plan, matched with what is sent now.
+  size_t n = plan.hosts_size();
+  std::map<std::string, int> index;
+  for (size_t i = 0; i < fleet.targets.size(); ++i) {
+    index[fleet.targets[i].declared.host().name()] = static_cast<int>(i);
+  }
+  std::vector<std::string> names;
+  std::map<std::string, int> position;
+  for (size_t i = 0; i < n; ++i) {
+    names.push_back(plan.hosts(i).host());
+    position[plan.hosts(i).host()] = static_cast<int>(i);
+  }
+  std::vector<std::vector<int>> after(n);
+  for (size_t i = 0; i < n; ++i) {
+    auto it = index.find(names[i]);
+    if (it == index.end()) continue;
+    for (const std::string& a :
+         fleet.targets[it->second].declared.host().after()) {
+      auto p = position.find(a);
+      if (p != position.end()) after[i].push_back(p->second);
+    }
+  }
+  absl::StatusOr<int> serial =
+      controller::SerialCount(result.fleet.serial(), static_cast<int>(n));
+  if (!serial.ok())
+    return Fail("apply", std::string(serial.status().message()));
+
+  std::vector<HostReport> reports(n);
+  std::atomic<int> finished{0};
+  auto say = [&](const std::string& text) {
+    std::lock_guard<std::mutex> lock(out_mutex);
+    std::fputs(text.c_str(), stdout);
+    std::fflush(stdout);
+  };
+  auto record_target = [&](const state::TargetResult& target,
+                           const std::optional<state::Snapshot>& snapshot) {
+    std::lock_guard<std::mutex> lock(store_mutex);
+    absl::Status status =
+        fleet.store->RecordTarget(*apply_id, target, snapshot);
+    if (!status.ok()) {
+      say(StrCat("cairn apply: WARNING: could not record ", target.target,
+                 " in the state store: ", std::string(status.message()), "\n"));
+    }
+  };
+
+  auto run = [&](int i) -> bool {
+    const v1::HostPlan& planned = plan.hosts(i);
+    HostReport& report = reports[i];
+    auto started = std::chrono::steady_clock::now();
+    state::TargetResult target;
+    target.target = planned.host();
+    target.started_at = Now();
+    auto finish = [&](const std::string& result, const std::string& error,
+                      const std::optional<state::Snapshot>& snapshot) {
+      report.result = result;
+      report.error = error;
+      report.seconds = std::chrono::duration<double>(
+                           std::chrono::steady_clock::now() - started)
+                           .count();
+      target.result = result;
+      target.error = error;
+      target.finished_at = Now();
+      record_target(target, snapshot);
+      int k = ++finished;
+      char seconds[32];
+      std::snprintf(seconds, sizeof seconds, "%.2f s", report.seconds);
+      say(StrCat("[", k, "/", n, "] ", planned.host(), ": ", result,
+                 error.empty() ? "" : StrCat(": ", error),
+                 report.changed + report.failed > 0
+                     ? StrCat(" (", report.changed, " changed, ", report.failed,
+                              " failed, ", seconds, ")")
+                     : StrCat(" (", seconds, ")"),
+                 "\n"));
+      return result == "changed" || result == "unchanged";
+    };
+    if (planned.status() != v1::PLAN_STATUS_OK) {
+      return finish("unreachable", StrCat("not planned: ", planned.error()),
+                    std::nullopt);
+    }
+    auto it = index.find(planned.host());
+    if (it == index.end()) {
+      return finish("refused", "no longer in the configuration", std::nullopt);
+    }
+    const controller::HostTarget& host = fleet.targets[it->second];
+    const controller::Outgoing& outgoing = fleet.outgoing[it->second];
+    if (controller::CatalogDigest(outgoing.catalog, fleet.fingerprint_key) !=
+        planned.catalog_digest()) {
+      return finish("refused",
+                    "changed since plan: the configuration (or the state "
+                    "store) gives it another catalog now",
+                    std::nullopt);
+    }
+    state::Snapshot snapshot;
+    snapshot.target = planned.host();
+    snapshot.applied_at = Now();
+    auto snapshot_of = [&](const std::vector<v1::ResourceRef>& removed) {
+      v1::Catalog body = controller::Snapshot(outgoing, host.declared, removed,
+                                              fleet.fingerprint_key);
+      snapshot.digest = planned.catalog_digest();
+      body.SerializeToString(&snapshot.body);
+      return snapshot;
+    };
+    if (planned.changes().empty() && planned.unreadable().empty()) {
+      report.unchanged = planned.unchanged();
+      // Nothing to do; remember the catalog when the store does not have
+      // it yet (a first run, a lost store), so removals work next time.
+      return finish("unchanged", "", snapshot_of(outgoing.removals));
+    }
+    absl::StatusOr<std::unique_ptr<agent::AgentClient>> client =
+        agent::AgentClient::Connect(host.agent);
+    if (!client.ok()) {
+      return finish("failed", std::string(client.status().message()),
+                    std::nullopt);
+    }
+    // Exactly what was reviewed, or nothing.
+    v1::HostPlan now =
+        controller::PlanHost(**client, planned.host(), planned.agent(),
+                             outgoing, fleet.fingerprint_key);
+    if (now.status() != v1::PLAN_STATUS_OK) {
+      return finish(now.status() == v1::PLAN_STATUS_UNREACHABLE ? "unreachable"
+                                                                : "failed",
+                    now.error(), std::nullopt);
+    }
+    if (!controller::SameChanges(now, planned)) {
+      return finish(
+          "refused",
+          StrCat("changed since plan: ",
+                 controller::ChangesSincePlan(planned, now), "; plan again"),
+          std::nullopt);
+    }
+    v1::ApplyRequest request;
+    *request.mutable_catalog() = outgoing.catalog;
+    request.set_fingerprint_key(fleet.fingerprint_key);
+    request.set_confirm_timeout_seconds(f.confirm_timeout);
+    std::set<std::pair<std::string, std::string>> removals;
+    for (const v1::ResourceRef& r : outgoing.removals) {
+      removals.insert({r.kind(), r.id()});
+    }
+    std::vector<v1::ResourceRef> removed;
+    bool needs_confirm = false;
+    absl::Status applied = (*client)->Apply(request, [&](const v1::ApplyEvent&
+                                                             e) {
+      bool removal = removals.count({e.resource().kind(), e.resource().id()});
+      switch (e.outcome()) {
+        case v1::ApplyEvent::OUTCOME_CHANGED:
+          ++report.changed;
+          needs_confirm |= e.needs_confirm();
+          if (removal) removed.push_back(e.resource());
+          break;
+        case v1::ApplyEvent::OUTCOME_UNCHANGED:
+          ++report.unchanged;
+          if (removal) removed.push_back(e.resource());
+          break;
+        case v1::ApplyEvent::OUTCOME_FAILED:
+          ++report.failed;
+          break;
+        case v1::ApplyEvent::OUTCOME_SKIPPED:
+          ++report.skipped;
+          break;
+        default:
+          break;
+      }
+      if (e.outcome() != v1::ApplyEvent::OUTCOME_NOTIFIED) {
+        target.resources.push_back({e.resource().kind(), e.resource().id(),
+                                    OutcomeName(e), e.error()});
+      }
+      std::string text = controller::EventText(planned.host(), e, f.verbose);
+      if (!text.empty()) say(text);
+    });
+    if (applied.ok() && needs_confirm) {
+      int timeout = f.confirm_timeout > 0 ? f.confirm_timeout : 60;
+      absl::StatusOr<bool> confirmed = (*client)->Confirm(
+          std::chrono::seconds(std::clamp(timeout / 2, 1, 10)));
+      if (!confirmed.ok() || !*confirmed) {
+        return finish(
+            "failed",
+            StrCat("NOT CONFIRMED (",
+                   confirmed.ok() ? std::string("already rolled back")
+                                  : std::string(confirmed.status().message()),
+                   "): the agent restores the previous firewall by itself"),
+            snapshot_of(removed));
+      }
+    }
+    if (!applied.ok()) {
+      return finish("failed", std::string(applied.message()),
+                    snapshot_of(removed));
+    }
+    bool ok = report.failed + report.skipped == 0;
+    return finish(
+        ok ? "changed" : "failed",
+        ok ? ""
+           : StrCat(report.failed, " failed, ", report.skipped, " skipped"),
+        snapshot_of(removed));
+  };
+
+  controller::RolloutOptions options;
+  options.parallelism = fleet.parallelism;
+  options.serial = *serial;
+  if (result.fleet.has_max_fail()) options.max_fail = result.fleet.max_fail();
+  options.stop = &g_stop;
+  struct sigaction action = {};
+  action.sa_handler = OnInterrupt;
+  sigaction(SIGINT, &action, nullptr);
+  absl::StatusOr<std::vector<controller::HostRun>> runs =
+      controller::Rollout(names, after, options, run);
+  if (!runs.ok()) return Fail("apply", std::string(runs.status().message()));
+
+  // Zones, once the hosts whose addresses they name are done.
+  std::vector<std::string> zone_results;
+  int zone_failures = 0;
+  for (const v1::ZonePlan& zone : plan.zones()) {
+    std::string outcome;
+    state::TargetResult target;
+    target.target = StrCat("zone:", zone.zone());
+    target.started_at = Now();
+    std::optional<state::Snapshot> snapshot;
+    const dns::ZoneTarget* declared = nullptr;
+    for (const dns::ZoneTarget& z : fleet.zone_targets) {
+      if (z.zone.name() == zone.zone()) declared = &z;
+    }
+    if (g_stop) {
+      outcome = "not started: the rollout was interrupted";
+    } else if (declared == nullptr) {
+      outcome = "refused: no longer in the configuration";
+    } else if (zone.status() != v1::PLAN_STATUS_OK) {
+      outcome = StrCat("unreachable: not planned: ", zone.error());
+    } else {
+      dns::Options options;
+      options.timeout = std::chrono::seconds(std::max(1, f.timeout));
+      absl::Status applied = zone.changes().empty()
+                                 ? absl::OkStatus()
+                                 : dns::Apply(*declared, zone, options);
+      if (applied.ok()) {
+        outcome = zone.changes().empty() ? "unchanged" : "changed";
+        v1::Catalog body;
+        for (const v1::DnsRecord& r : declared->records) {
+          v1::Resource* resource = body.add_resources();
+          resource->set_kind("record");
+          resource->set_id(StrCat(r.name(), " ", r.type()));
+          resource->mutable_spec()->PackFrom(r);
+        }
+        snapshot =
+            state::Snapshot{target.target, zone.records_digest(), "", Now()};
+        body.SerializeToString(&snapshot->body);
+      } else {
+        outcome = StrCat("failed: ", std::string(applied.message()));
+      }
+    }
+    bool ok = outcome == "changed" || outcome == "unchanged";
+    zone_failures += ok ? 0 : 1;
+    target.result = outcome.substr(0, outcome.find(':'));
+    target.error = ok ? "" : outcome.substr(outcome.find(':') + 2);
+    target.finished_at = Now();
+    record_target(target, snapshot);
+    zone_results.push_back(StrCat("zone ", zone.zone(), ": ", outcome));
+    say(StrCat(zone_results.back(), "\n"));
+  }
+
+  // The final table.
+  int failed = zone_failures, changed = 0;
+  std::string table = StrCat("\n", "HOST", std::string(20, ' '),
+                             "RESULT        CHANGED  UNCHANGED  FAILED\n");
+  for (size_t i = 0; i < n; ++i) {
+    HostReport& r = reports[i];
+    if ((*runs)[i].outcome == controller::Outcome::kNotStarted) {
+      r.result = "not started";
+      r.error = (*runs)[i].reason;
+      state::TargetResult target;
+      target.target = names[i];
+      target.result = g_stop ? "cancelled" : "not started";
+      target.error = r.error;
+      record_target(target, std::nullopt);
+    }
+    bool ok = r.result == "changed" || r.result == "unchanged";
+    failed += ok ? 0 : 1;
+    changed += r.result == "changed";
+    char line[200];
+    std::snprintf(line, sizeof line, "%-23s %-13s %7d  %9d  %6d",
+                  names[i].c_str(), r.result.c_str(), r.changed, r.unchanged,
+                  r.failed);
+    StrAppend(&table, line, ok || r.error.empty() ? "" : StrCat("  ", r.error),
+              "\n");
+  }
+  for (const std::string& z : zone_results) StrAppend(&table, z, "\n");
+  StrAppend(&table, "Apply: ", changed, " of ", n, " hosts changed, ", failed,
+            failed == 1 ? " target" : " targets", " failed or not applied",
+            g_stop ? " (interrupted)" : "", ".\n");
+  say(table);
+  {
+    std::lock_guard<std::mutex> store_lock(store_mutex);
+    absl::Status closed = fleet.store->FinishApply(*apply_id,
+                                                   g_stop       ? "cancelled"
+                                                   : failed > 0 ? "failed"
+                                                                : "succeeded",
+                                                   Now());
+    if (!closed.ok()) {
+      std::fprintf(stderr, "cairn apply: WARNING: %s\n",
+                   std::string(closed.message()).c_str());
+    }
+  }
+  return failed > 0 || g_stop ? kExitFindings : kExitOk;
+}
+
+constexpr char kPlanUsage[] =
+    "usage: cairn plan PATH... [--host NAME] [--tag TAG] [--zone NAME]\n"
+    "             [--parallelism N] [--timeout S] [--state LOCATION]\n"
+    "             [--tls-dir DIR] [--out FILE] [--json] "
+    "[--detailed-exitcode] %s\n";
+constexpr char kApplyUsage[] =
+    "usage: cairn apply PLANFILE | PATH... [--yes] [--host NAME] [--tag TAG]\n"
+    "             [--zone NAME] [--parallelism N] [--timeout S]\n"
+    "             [--confirm-timeout S] [--lock-timeout S] [--state LOCATION]\n"
+    "             [--tls-dir DIR] [-v] %s\n";
+
+bool IsPlanFile(const std::string& path) {
+  struct stat st;
+  return !EndsWith(path, ".cairn") && path != "-" &&
+         stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+}
+
+}  // namespace
+
+int Plan(const std::vector<std::string>& args) {
+  CompileFlags flags;
+  FleetFlags f;
+  if (!ParseCommandLine("plan", args, flags,
+                        [&](const std::vector<std::string>& a, size_t& i) {
+                          return f.Take(a, i);
+                        })) {
+    return kExitUsage;
+  }
+  if (flags.paths.empty()) {
+    std::fprintf(stderr, kPlanUsage, CompileFlags::kUsage);
+    return kExitUsage;
+  }
+  absl::StatusOr<Fleet> fleet = Load(flags, f);
+  if (!fleet.ok()) return Fail("plan", std::string(fleet.status().message()));
+  v1::Plan plan = MakePlan(*fleet, flags, f.timeout);
+  if (f.json) {
+    PrintJson(plan);
+  } else {
+    PrintPlan(plan, UseColor(flags.color));
+  }
+  if (!f.out.empty()) {
+    std::string bytes;
+    plan.SerializeToString(&bytes);
+    absl::Status written = WriteFileAtomically(f.out, bytes, 0600);
+    if (!written.ok()) return Fail("plan", std::string(written.message()));
+    if (!f.json) {
+      std::printf(
+          "Saved the plan to %s; `cairn apply %s` applies exactly "
+          "it.\n",
+          f.out.c_str(), f.out.c_str());
+    }
+  }
+  if (PlanHasErrors(plan)) return kExitFindings;
+  if (f.detailed_exitcode && controller::ChangeCount(plan) > 0) {
+    return kExitChanges;
+  }
+  return kExitOk;
+}
+
+int Apply(const std::vector<std::string>& args) {
+  CompileFlags flags;
+  FleetFlags f;
+  if (!ParseCommandLine("apply", args, flags,
+                        [&](const std::vector<std::string>& a, size_t& i) {
+                          return f.Take(a, i);
+                        })) {
+    return kExitUsage;
+  }
+  if (flags.paths.empty()) {
+    std::fprintf(stderr, kApplyUsage, CompileFlags::kUsage);
+    return kExitUsage;
+  }
+  bool color = UseColor(flags.color);
+  v1::Plan plan;
+  std::string plan_digest;
+  if (flags.paths.size() == 1 && IsPlanFile(flags.paths[0])) {
+    std::string path = flags.paths[0];
+    absl::StatusOr<std::string> bytes = ReadFile(path);
+    if (!bytes.ok())
+      return Fail("apply", std::string(bytes.status().message()), kExitUsage);
+    if (!plan.ParseFromString(*bytes) || plan.format_version() == 0) {
+      return Fail("apply",
+                  StrCat(path,
+                         " is not a plan (write one with `cairn plan "
+                         "--out FILE`)"),
+                  kExitUsage);
+    }
+    if (plan.format_version() != 1) {
+      return Fail("apply",
+                  StrCat(path, " is a plan of format ", plan.format_version(),
+                         "; this cairn reads format 1"),
+                  kExitUsage);
+    }
+    for (const auto& [k, v] : flags.options.params) {
+      if (plan.params().count(k)) {
+        return Fail("apply",
+                    StrCat("-p ", k,
+                           ": a saved plan keeps the parameters it was made "
+                           "with; only secret ones are given again"),
+                    kExitUsage);
+      }
+    }
+    plan_digest = Sha256Hex(*bytes);
+    flags.paths.assign(plan.paths().begin(), plan.paths().end());
+    for (const auto& [k, v] : plan.params()) flags.options.params[k] = v;
+    // Exactly the planned targets.
+    for (const v1::HostPlan& h : plan.hosts()) f.hosts.push_back(h.host());
+    for (const v1::ZonePlan& z : plan.zones()) f.zones.push_back(z.zone());
+    if (f.hosts.empty() && f.zones.empty()) {
+      std::printf("The plan has no targets: nothing to apply.\n");
+      return kExitOk;
+    }
+    absl::StatusOr<Fleet> fleet = Load(flags, f);
+    if (!fleet.ok())
+      return Fail("apply", std::string(fleet.status().message()));
+    return RollOut(*fleet, plan, f, plan_digest, color);
+  }
+
+  absl::StatusOr<Fleet> fleet = Load(flags, f);
+  if (!fleet.ok()) return Fail("apply", std::string(fleet.status().message()));
+  plan = MakePlan(*fleet, flags, f.timeout);
+  PrintPlan(plan, color);
+  int changes = controller::ChangeCount(plan);
+  if (changes == 0 && !PlanHasErrors(plan)) {
+    // Still records each host's catalog, so that what it holds is known.
+    if (!f.yes) std::printf("Nothing to apply.\n");
+    return RollOut(*fleet, plan, f, "", color);
+  }
+  if (!f.yes) {
+    if (!isatty(STDIN_FILENO)) {
+      return Fail("apply",
+                  "not applying without confirmation: pass --yes, or run "
+                  "in a terminal",
+                  kExitUsage);
+    }
+    std::printf("\nApply these changes? Only 'yes' is accepted: ");
+    std::fflush(stdout);
+    std::string answer;
+    std::getline(std::cin, answer);
+    if (answer != "yes") {
+      std::printf("Nothing applied.\n");
+      return kExitFindings;
+    }
+  }
+  return RollOut(*fleet, plan, f, "", color);
+}
+
+int Lock(const std::vector<std::string>& args) {
+  if (args.empty() || (args[0] != "status" && args[0] != "break")) {
+    std::fputs(
+        "usage: cairn lock status|break [PATH | --state LOCATION] "
+        "[--yes]\n",
+        stderr);
+    return kExitUsage;
+  }
+  std::string location;
+  bool yes = false;
+  std::string root = ".";
+  for (size_t i = 1; i < args.size(); ++i) {
+    if (args[i] == "--state" && i + 1 < args.size()) {
+      location = args[++i];
+    } else if (args[i] == "--yes" || args[i] == "-y") {
+      yes = true;
+    } else if (!args[i].empty() && args[i][0] != '-') {
+      root = IsDirectory(args[i]) ? args[i] : Dirname(args[i]);
+    } else {
+      return Fail("lock", StrCat("unknown flag ", args[i]), kExitUsage);
+    }
+  }
+  if (location.empty()) location = StrCat(root, "/.cairn/state.db");
+  absl::StatusOr<std::unique_ptr<state::Store>> store =
+      state::Store::Open(location);
+  if (!store.ok()) return Fail("lock", std::string(store.status().message()));
+  absl::StatusOr<std::optional<state::LockInfo>> held = (*store)->LockStatus();
+  if (!held.ok()) return Fail("lock", std::string(held.status().message()));
+  if (!held->has_value()) {
+    std::printf("The fleet is not locked.\n");
+    return kExitOk;
+  }
+  const state::LockInfo& info = **held;
+  bool stale = info.lease_until < Now();
+  std::printf("Locked by %s (pid %lld) for %s since %s; lease %s %s.\n",
+              info.owner.c_str(), static_cast<long long>(info.pid),
+              info.operation.c_str(), Rfc3339(info.created_at).c_str(),
+              stale ? "expired at" : "until",
+              Rfc3339(info.lease_until).c_str());
+  if (args[0] == "status") return kExitOk;
+  if (!yes) {
+    if (!isatty(STDIN_FILENO)) {
+      return Fail("lock", "not breaking the lock without --yes", kExitUsage);
+    }
+    std::printf(
+        "Break it? An apply still running there would go on "
+        "unlocked. Only 'yes' is accepted: ");
+    std::fflush(stdout);
+    std::string answer;
+    std::getline(std::cin, answer);
+    if (answer != "yes") return kExitFindings;
+  }
+  absl::Status broken = (*store)->BreakLock();
+  if (!broken.ok()) return Fail("lock", std::string(broken.message()));
+  std::printf("The lock is broken.\n");
+  return kExitOk;
+}
+
+int History(const std::vector<std::string>& args) {
+  std::string location, host, root = ".";
+  int limit = 20;
+  for (size_t i = 0; i < args.size(); ++i) {
+    bool has_value = i + 1 < args.size();
+    if (args[i] == "--state" && has_value) {
+      location = args[++i];
+    } else if (args[i] == "--host" && has_value) {
+      host = args[++i];
+    } else if (args[i] == "--limit" && has_value) {
+      limit = std::max(1, std::atoi(args[++i].c_str()));
+    } else if (!args[i].empty() && args[i][0] != '-') {
+      root = IsDirectory(args[i]) ? args[i] : Dirname(args[i]);
+    } else {
+      std::fputs(
+          "usage: cairn history [PATH | --state LOCATION] "
+          "[--host NAME] [--limit N]\n",
+          stderr);
+      return kExitUsage;
+    }
+  }
+  if (location.empty()) location = StrCat(root, "/.cairn/state.db");
+  absl::StatusOr<std::unique_ptr<state::Store>> store =
+      state::Store::Open(location);
+  if (!store.ok())
+    return Fail("history", std::string(store.status().message()));
+  absl::StatusOr<std::vector<state::ApplyRecord>> history = (*store)->History(
+      host.empty() ? std::nullopt : std::optional<std::string_view>(host),
+      limit);
+  if (!history.ok()) {
+    return Fail("history", std::string(history.status().message()));
+  }
+  if (history->empty()) {
+    std::printf("No apply yet%s.\n",
+                host.empty() ? "" : StrCat(" touched ", host).c_str());
+    return kExitOk;
+  }
+  for (const state::ApplyRecord& r : *history) {
+    int changed = 0, failed = 0;
+    for (const state::TargetResult& t : r.targets) {
+      changed += t.result == "changed";
+      failed += t.result != "changed" && t.result != "unchanged";
+    }
+    std::printf(
+        "#%lld %s %s %s: %zu targets, %d changed, %d failed%s\n",
+        static_cast<long long>(r.id), Rfc3339(r.started_at).c_str(),
+        r.who.c_str(), r.result.c_str(), r.targets.size(), changed, failed,
+        r.plan_digest.empty()
+            ? ""
+            : StrCat(" (plan ", r.plan_digest.substr(0, 12), ")").c_str());
+    if (host.empty()) continue;
+    for (const state::TargetResult& t : r.targets) {
+      std::printf("  %s: %s%s\n", t.target.c_str(), t.result.c_str(),
+                  t.error.empty() ? "" : StrCat(": ", t.error).c_str());
+      for (const state::ResourceOutcome& o : t.resources) {
+        if (o.outcome == "unchanged") continue;
+        std::printf("    %s %s: %s%s\n", o.kind.c_str(), o.id.c_str(),
+                    o.outcome.c_str(),
+                    o.error.empty() ? "" : StrCat(": ", o.error).c_str());
+      }
+    }
+  }
+  return kExitOk;
+}
+
+}  // namespace cairn::cli
