@@ -633,35 +633,39 @@ int RollOut(Fleet& fleet, const v1::Plan& plan, const FleetFlags& f,
     }
     std::vector<v1::ResourceRef> removed;
     bool needs_confirm = false;
-    absl::Status applied = (*client)->Apply(request, [&](const v1::ApplyEvent&
-                                                             e) {
-      bool removal = removals.count({e.resource().kind(), e.resource().id()});
-      switch (e.outcome()) {
-        case v1::ApplyEvent::OUTCOME_CHANGED:
-          ++report.changed;
-          needs_confirm |= e.needs_confirm();
-          if (removal) removed.push_back(e.resource());
-          break;
-        case v1::ApplyEvent::OUTCOME_UNCHANGED:
-          ++report.unchanged;
-          if (removal) removed.push_back(e.resource());
-          break;
-        case v1::ApplyEvent::OUTCOME_FAILED:
-          ++report.failed;
-          break;
-        case v1::ApplyEvent::OUTCOME_SKIPPED:
-          ++report.skipped;
-          break;
-        default:
-          break;
-      }
-      if (e.outcome() != v1::ApplyEvent::OUTCOME_NOTIFIED) {
-        target.resources.push_back({e.resource().kind(), e.resource().id(),
-                                    OutcomeName(e), e.error()});
-      }
-      std::string text = controller::EventText(planned.host(), e, f.verbose);
-      if (!text.empty()) say(text);
-    });
+    absl::Status applied = (*client)->Apply(
+        request,
+        [&](const v1::ApplyEvent& e) {
+          bool removal =
+              removals.count({e.resource().kind(), e.resource().id()});
+          switch (e.outcome()) {
+            case v1::ApplyEvent::OUTCOME_CHANGED:
+              ++report.changed;
+              needs_confirm |= e.needs_confirm();
+              if (removal) removed.push_back(e.resource());
+              break;
+            case v1::ApplyEvent::OUTCOME_UNCHANGED:
+              ++report.unchanged;
+              if (removal) removed.push_back(e.resource());
+              break;
+            case v1::ApplyEvent::OUTCOME_FAILED:
+              ++report.failed;
+              break;
+            case v1::ApplyEvent::OUTCOME_SKIPPED:
+              ++report.skipped;
+              break;
+            default:
+              break;
+          }
+          if (e.outcome() != v1::ApplyEvent::OUTCOME_NOTIFIED) {
+            target.resources.push_back({e.resource().kind(), e.resource().id(),
+                                        OutcomeName(e), e.error()});
+          }
+          std::string text =
+              controller::EventText(planned.host(), e, f.verbose);
+          if (!text.empty()) say(text);
+        },
+        &g_stop);
     if (applied.ok() && needs_confirm) {
       int timeout = f.confirm_timeout > 0 ? f.confirm_timeout : 60;
       absl::StatusOr<bool> confirmed = (*client)->Confirm(
@@ -794,6 +798,21 @@ int RollOut(Fleet& fleet, const v1::Plan& plan, const FleetFlags& f,
     }
   }
   return failed > 0 || g_stop ? kExitFindings : kExitOk;
+}
+
+// Where the state of the configuration at `path` lives: its fleet block's
+// `state`, else .cairn/state.db beside it. The configuration is compiled
+// for this, without the vault.
+std::string StateOf(const std::string& path) {
+  std::string root = IsDirectory(path) ? path : Dirname(path);
+  CompileFlags flags;
+  flags.paths = {path};
+  flags.options.vault_password_optional = true;
+  absl::StatusOr<std::unique_ptr<Compiled>> compiled = ParseAndCompile(flags);
+  if (compiled.ok() && !(*compiled)->result.fleet.state().empty()) {
+    return UnderRoot(root, (*compiled)->result.fleet.state());
+  }
+  return StrCat(root, "/.cairn/state.db");
 }
 
 constexpr char kPlanUsage[] =
@@ -953,19 +972,19 @@ int Lock(const std::vector<std::string>& args) {
   }
   std::string location;
   bool yes = false;
-  std::string root = ".";
+  std::string config = ".";
   for (size_t i = 1; i < args.size(); ++i) {
     if (args[i] == "--state" && i + 1 < args.size()) {
       location = args[++i];
     } else if (args[i] == "--yes" || args[i] == "-y") {
       yes = true;
     } else if (!args[i].empty() && args[i][0] != '-') {
-      root = IsDirectory(args[i]) ? args[i] : Dirname(args[i]);
+      config = args[i];
     } else {
       return Fail("lock", StrCat("unknown flag ", args[i]), kExitUsage);
     }
   }
-  if (location.empty()) location = StrCat(root, "/.cairn/state.db");
+  if (location.empty()) location = StateOf(config);
   absl::StatusOr<std::unique_ptr<state::Store>> store =
       state::Store::Open(location);
   if (!store.ok()) return Fail("lock", std::string(store.status().message()));
@@ -1002,7 +1021,7 @@ int Lock(const std::vector<std::string>& args) {
 }
 
 int History(const std::vector<std::string>& args) {
-  std::string location, host, root = ".";
+  std::string location, host, config = ".";
   int limit = 20;
   for (size_t i = 0; i < args.size(); ++i) {
     bool has_value = i + 1 < args.size();
@@ -1013,7 +1032,7 @@ int History(const std::vector<std::string>& args) {
     } else if (args[i] == "--limit" && has_value) {
       limit = std::max(1, std::atoi(args[++i].c_str()));
     } else if (!args[i].empty() && args[i][0] != '-') {
-      root = IsDirectory(args[i]) ? args[i] : Dirname(args[i]);
+      config = args[i];
     } else {
       std::fputs(
           "usage: cairn history [PATH | --state LOCATION] "
@@ -1022,7 +1041,7 @@ int History(const std::vector<std::string>& args) {
       return kExitUsage;
     }
   }
-  if (location.empty()) location = StrCat(root, "/.cairn/state.db");
+  if (location.empty()) location = StateOf(config);
   absl::StatusOr<std::unique_ptr<state::Store>> store =
       state::Store::Open(location);
   if (!store.ok())

@@ -42,21 +42,29 @@ struct Options {
 // What applying `target` would change, read from the server: one
 // ResourceDiff per record set that differs (kind "record", id "NAME TYPE"
 // with NAME relative to the zone, "@" for the apex; fields "values" and
-// "ttl"; CREATE, UPDATE or DELETE). Values are compared in canonical form
-// (names absolute, lower case; TXT quoted), so "10 mail" and
-// "10 mail.example.org." are the same MX. Changes nothing.
+// "ttl", only those that differ for an UPDATE; CREATE, UPDATE or DELETE).
+// Values are compared in canonical form (names absolute, lower case; TXT
+// quoted), so "10 mail" and "10 mail.example.org." are the same MX, and
+// shown sorted, joined by ", ". A TXT value not starting with '"' is one
+// text; a ttl of 0 means 3600. Changes nothing.
 // InvalidArgument for a declared record the server would reject (a bad
-// address, a CNAME beside other data), naming the record; Unavailable when
-// the server does not answer; PermissionDenied when it refuses the TSIG key
-// (the error names the key, never its secret).
+// address, a CNAME beside other data), naming the record, or a malformed
+// key or server, before any traffic; Unavailable when the server does not
+// answer in time; PermissionDenied when it rejects the TSIG key or refuses
+// the transfer (the error names the key, never its secret);
+// Unauthenticated when its answer is not signed with the key.
 absl::StatusOr<v1::ZonePlan> Plan(const ZoneTarget& target,
                                   const Options& options);
 
 // Makes `plan`'s changes in one UPDATE. Each changed or deleted record set
-// is a prerequisite of the update, as the plan saw it: when someone changed
-// the zone since, the server refuses the whole update and this returns
-// FailedPrecondition ("zone example.org changed since plan: ..."); nothing
-// is half-applied. OK at once when the plan has no changes.
+// is a prerequisite of the update, as the plan saw it (a set to create:
+// that it does not exist): when someone changed the zone since, the server
+// refuses the whole update and this returns FailedPrecondition ("zone
+// example.org changed since plan: ..."); nothing is half-applied. Also
+// FailedPrecondition, before any traffic, when `target` declares other
+// records than the plan was made for (records_digest). ResourceExhausted
+// when the update would not fit in one DNS message (64 KiB). Otherwise the
+// errors of Plan. OK at once when the plan has no changes.
 absl::Status Apply(const ZoneTarget& target, const v1::ZonePlan& plan,
                    const Options& options);
 

@@ -1,5 +1,9 @@
 #include "agent/client/client.h"
 
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
 #include "base/strings.h"
 #include "lang/source/source.h"
 
@@ -94,14 +98,47 @@ absl::StatusOr<v1::StatusResponse> AgentClient::Status() {
 
 absl::Status AgentClient::Apply(
     const v1::ApplyRequest& request,
-    const std::function<void(const v1::ApplyEvent&)>& on_event) {
+    const std::function<void(const v1::ApplyEvent&)>& on_event,
+    const std::atomic<bool>* stop) {
   grpc::ClientContext context;
   SetDeadline(context);
   std::unique_ptr<grpc::ClientReader<v1::ApplyEvent>> reader =
       stub_->Apply(&context, request);
+  // Watches `stop` while the events come.
+  std::mutex mutex;
+  std::condition_variable done_changed;
+  bool done = false;
+  std::thread watcher;
+  if (stop != nullptr) {
+    watcher = std::thread([&] {
+      std::unique_lock<std::mutex> lock(mutex);
+      while (!done_changed.wait_for(lock, std::chrono::milliseconds(50),
+                                    [&] { return done; })) {
+        if (stop->load()) {
+          context.TryCancel();
+          return;
+        }
+      }
+    });
+  }
   v1::ApplyEvent event;
   while (reader->Read(&event)) on_event(event);
-  return FromGrpc(reader->Finish());
+  grpc::Status status = reader->Finish();
+  if (watcher.joinable()) {
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      done = true;
+    }
+    done_changed.notify_all();
+    watcher.join();
+  }
+  if (status.error_code() == grpc::StatusCode::CANCELLED && stop != nullptr &&
+      stop->load()) {
+    return absl::CancelledError(
+        "interrupted: the agent finishes the resource it was applying and "
+        "starts no other");
+  }
+  return FromGrpc(status);
 }
 
 absl::StatusOr<bool> AgentClient::Confirm(std::chrono::seconds deadline) {

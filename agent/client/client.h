@@ -5,6 +5,7 @@
 // cairn-agent (over mutual TLS, a unix socket, or plain TCP for tests) and
 // runs Facts, Check, Apply (with commit-confirm), Status.
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -47,9 +48,11 @@ class AgentClient {
 
   // Streams Apply's events to `on_event`; the status is the call's
   // (FailedPrecondition "busy" when another apply runs).
-  absl::Status Apply(
-      const v1::ApplyRequest& request,
-      const std::function<void(const v1::ApplyEvent&)>& on_event);
+  // When `stop` becomes true the call is cancelled: the agent finishes the
+  // resource it is applying and starts no other.
+  absl::Status Apply(const v1::ApplyRequest& request,
+                     const std::function<void(const v1::ApplyEvent&)>& on_event,
+                     const std::atomic<bool>* stop = nullptr);
 
   // Confirms a change awaiting it, over a new connection: the one Apply
   // used is let through as established traffic even by a firewall that

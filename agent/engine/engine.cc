@@ -366,6 +366,12 @@ absl::Status Engine::Apply(
     auto start = std::chrono::steady_clock::now();
     v1::ApplyEvent event;
     *event.mutable_resource() = RefOf(r);
+    if (options.stop_requested && options.stop_requested()) {
+      fail(i, event, v1::ApplyEvent::OUTCOME_SKIPPED,
+           "not attempted: the apply was stopped (the controller was "
+           "interrupted or went away)");
+      continue;
+    }
     // Skipped when something it depends on failed.
     bool blocked = false;
     for (const v1::ResourceRef& dep : r.depends_on()) {

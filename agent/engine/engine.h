@@ -36,6 +36,12 @@ struct ApplyOptions {
   // How long a change that needs confirming (the firewall) waits for
   // Confirm before the previous state is restored.
   std::chrono::milliseconds confirm_timeout = std::chrono::seconds(60);
+  // Asked before each resource (or batch): when it returns true, the
+  // resource being applied has finished and nothing more starts; the rest
+  // are reported skipped. A notification owed to a resource that was not
+  // reached stays owed, for the next apply. The controller's Ctrl-C (its
+  // call cancelled) stops an apply this way.
+  std::function<bool()> stop_requested;
 };
 
 class Engine {

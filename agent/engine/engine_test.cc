@@ -321,6 +321,41 @@ TEST_F(EngineTest, FailureSkipsDependentsAndIsReported) {
   EXPECT_FALSE(engine.Status().success());
 }
 
+TEST_F(EngineTest, StopFinishesTheCurrentResourceAndStartsNoOther) {
+  Engine engine(host, options);
+  v1::Catalog c;
+  v1::Resource conf = File("/etc/a", "a");
+  Notifies(conf, "nginx", "reload");
+  *c.add_resources() = conf;
+  *c.add_resources() = File("/etc/b", "b");
+  *c.add_resources() = File("/etc/c", "c");
+  *c.add_resources() = Simple("tsvc", "nginx");
+  ApplyOptions stop_after_one;
+  stop_after_one.fingerprint_key = "key";
+  int events = 0;
+  stop_after_one.stop_requested = [&] { return events >= 1; };
+  std::vector<v1::ApplyEvent> seen;
+  absl::Status status =
+      engine.Apply(c, stop_after_one, [&](const v1::ApplyEvent& e) {
+        ++events;
+        seen.push_back(e);
+      });
+  ASSERT_TRUE(status.ok()) << status;
+  ASSERT_GE(seen.size(), 3u);
+  EXPECT_EQ(seen[0].outcome(), v1::ApplyEvent::OUTCOME_CHANGED);
+  EXPECT_EQ(seen[1].outcome(), v1::ApplyEvent::OUTCOME_SKIPPED);
+  EXPECT_NE(seen[1].error().find("stopped"), std::string::npos);
+  EXPECT_TRUE(host.Stat("/etc/a")->exists());
+  EXPECT_FALSE(host.Stat("/etc/b")->exists());
+  EXPECT_FALSE(host.Stat("/etc/c")->exists());
+  // The reload /etc/a owes waits for its service, which was not applied:
+  // it stays owed, for the next apply.
+  EXPECT_TRUE(Notified().empty());
+  EXPECT_FALSE(engine.Status().success());
+  ASSERT_EQ(engine.Status().pending_notifications_size(), 1);
+  EXPECT_EQ(engine.Status().pending_notifications(0).target().id(), "nginx");
+}
+
 TEST_F(EngineTest, OwedNotificationSurvivesACrash) {
   // A crash after the config changed but before the reload: the journal
   // owes the reload and shows the change as interrupted.

@@ -105,7 +105,7 @@ grpc::Status AgentService::Check(grpc::ServerContext*,
   return grpc::Status::OK;
 }
 
-grpc::Status AgentService::Apply(grpc::ServerContext*,
+grpc::Status AgentService::Apply(grpc::ServerContext* context,
                                  const v1::ApplyRequest* request,
                                  grpc::ServerWriter<v1::ApplyEvent>* writer) {
   ApplyOptions options;
@@ -114,8 +114,10 @@ grpc::Status AgentService::Apply(grpc::ServerContext*,
     options.confirm_timeout =
         std::chrono::seconds(request->confirm_timeout_seconds());
   }
-  // A client that went away does not stop the apply: finishing it is
-  // safer than leaving the host half-way. It only loses the events.
+  // A client that cancels its call (Ctrl-C) or goes away stops the apply
+  // between two resources: each resource is applied whole, and a
+  // notification owed to one not reached is paid by the next apply.
+  options.stop_requested = [context] { return context->IsCancelled(); };
   bool sent = true;
   absl::Status status = engine_.Apply(request->catalog(), options,
                                       [&](const v1::ApplyEvent& event) {
