@@ -28,17 +28,18 @@ done
 
 work="$(mktemp -d "${TEST_TMPDIR:-/tmp}/fleet_e2e.XXXXXX")"
 fleet="$work/fleet"
+# Knot's control socket path must be short: not under TEST_TMPDIR.
+knot="$(mktemp -d /tmp/cairn-knot.XXXXXX)"
 knot_pid=""
 cleanup() {
   [[ -n "$knot_pid" ]] && kill "$knot_pid" 2>/dev/null
   "$hosts/fleet.sh" down "$fleet"
-  rm -rf --one-file-system "$work"
+  rm -rf --one-file-system "$work" "$knot"
 }
 trap cleanup EXIT
 on() { "$hosts/fleet.sh" exec "$fleet" "$@"; } # on HOST CMD...
 
 # Knot on the controller, with an update key.
-knot="$work/knot"
 mkdir -p "$knot/db" "$knot/run"
 keymgr -t cairn-key hmac-sha256 >"$knot/tsig.conf" || fatal "keymgr failed"
 tsig_secret="$(sed -n 's/^ *secret: *//p' "$knot/tsig.conf")"

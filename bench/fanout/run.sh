@@ -175,8 +175,8 @@ check_noop_plan() {  # OUT N
   [[ $rc -eq 0 ]] || { tail -n 20 "$1" >&2; die "cairn plan exited $rc"; }
   grep -q '^Plan: 0 to create, 0 to change, 0 to remove, 0 to replace, 0 to release' "$1" ||
     { tail -n 5 "$1" >&2; die "the plan is not a no-op"; }
-  [[ $(grep -c '^host h[0-9]* .*: 0 changes, 100 as declared' "$1") -eq $2 ]] ||
-    { grep -v ': 0 changes, 100 as declared' "$1" | head -n 20 >&2; die "not every host planned 100 unchanged"; }
+  [[ $(grep -c '^host h[0-9]* .*: no changes (100 as declared)$' "$1") -eq $2 ]] ||
+    { grep -v 'no changes (100 as declared)' "$1" | head -n 20 >&2; die "not every host planned 100 unchanged"; }
 }
 check_noop_apply() {  # OUT N
   [[ $rc -eq 0 ]] || { tail -n 20 "$1" >&2; die "cairn apply exited $rc"; }
@@ -298,16 +298,16 @@ echo "fan-out: $(nproc) cores, RUNS=$RUNS, ${PARALLELISM:+--parallelism $PARALLE
 echo "$first_line"
 echo
 echo "Cairn, no-op (median / min of $RUNS; ms/host = median / N; ctl = the cairn process; agents = the first N agents)"
-printf '%5s | %8s %8s %7s | %8s %8s %7s | %8s %8s | %8s %8s | %9s | %5s\n' \
+printf '%5s | %8s %8s %7s | %8s %8s %7s | %9s %6s | %8s %8s | %9s | %5s\n' \
   N plan_s min_s ms/host apply_s min_s ms/host ctl_cpu ctl_MB ag_cpu_p ag_cpu_a agents_MB load1
 for n in "${ns[@]}"; do
   read -r pm pmin prss pcpu pag pload <<<"${R[plan,$n]}"
   read -r am amin arss acpu aag aload <<<"${R[apply,$n]}"
   maxrss=$((prss > arss ? prss : arss))
-  printf '%5s | %8s %8s %7s | %8s %8s %7s | %8s %8s | %8s %8s | %9s | %5s\n' "$n" \
+  printf '%5s | %8s %8s %7s | %8s %8s %7s | %9s %6s | %8s %8s | %9s | %5s\n' "$n" \
     "$(s "$pm")" "$(s "$pmin")" "$(per_host "$pm" "$n")" \
     "$(s "$am")" "$(s "$amin")" "$(per_host "$am" "$n")" \
-    "$pcpu/$acpu" "$((maxrss / 1024))" "$pag" "$aag" "$((R[rss,$n] / 1024))" \
+    "$(awk -v a="$pcpu" -v b="$acpu" 'BEGIN { printf "%.2f/%.2f", a, b }')" "$((maxrss / 1024))" "$pag" "$aag" "$((R[rss,$n] / 1024))" \
     "$(awk -v a="$pload" -v b="$aload" 'BEGIN { print (a > b) ? a : b }')"
 done
 echo "  ctl_cpu: controller user+sys s, plan/apply (median); ctl_MB: its peak RSS (largest of the runs)"
