@@ -142,7 +142,9 @@ std::string Dirname(const std::string& path) {
 
 // A path of the configuration, relative to its root unless absolute.
 std::string UnderRoot(const std::string& root, const std::string& path) {
-  if (path.empty() || path[0] == '/') return path;
+  if (path.empty() || path[0] == '/' || path.find("://") != std::string::npos) {
+    return path;  // Absolute, or a URL (postgresql://...).
+  }
   return root == "." ? path : StrCat(root, "/", path);
 }
 
