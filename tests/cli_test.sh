@@ -119,6 +119,25 @@ expect_grep "says no catalog" 'no catalog written' "$work/err"
 "$cairn" compile --vault-password-file "$pw" --host nosuch "$quickstart" 2>"$work/err"
 expect_status "compile unknown host" 2 $?
 
+# A secret param's value stays out of the catalog's params (plans and the
+# state store keep those); a plain one is recorded.
+cat >"$work/secret.cairn" <<'EOF'
+param token: secret
+param tier: string = "a"
+host "h" {
+  address = "192.0.2.1"
+  file "/etc/token" { content = token }
+}
+EOF
+"$cairn" compile -p token=hunter2-value -p tier=b "$work/secret.cairn" >"$work/out" 2>"$work/err"
+expect_status "compile with a secret param" 0 $?
+expect_grep "the plain param is recorded" 'value: "b"' "$work/out"
+if grep -q hunter2-value "$work/out"; then
+  fail "the secret param leaked into the catalog"
+else
+  pass "the secret param stays out of the catalog"
+fi
+
 # graph: DOT with the notify edge.
 "$cairn" graph --vault-password-file "$pw" --host web1 "$quickstart" >"$work/dot" 2>"$work/err"
 expect_status "graph" 0 $?

@@ -57,6 +57,9 @@ cat >"$knot/knot.conf" <<EOF
 server:
   rundir: "$knot/run"
   listen: 127.0.0.1@$knot_port
+# The journal and timers too, not /var/lib/knot: nothing outlives the test.
+database:
+  storage: "$knot/db"
 include: "$knot/tsig.conf"
 acl:
   - id: upd
@@ -234,7 +237,45 @@ expect_eq "plan exits 1 with an unreachable host" 1 "$rc"
 expect_contains "mail is unreachable" "host mail (10.200.0.3:7443): UNREACHABLE" "$out"
 on h3 systemctl start cairn-agent
 
-# 9. History and the lock.
+# 9. Two applies at once, and Ctrl-C. The first holds the lock while db
+# starts its slow service; the second is refused at once, naming the
+# holder; Ctrl-C stops the first: db finishes the service but starts
+# nothing more, web (after db) never starts.
+params=(-p motd_version=2 -p with_bob=false -p www_ttl=60 -p slow=true)
+# Not under timeout: Ctrl-C goes to cairn itself.
+"$cairn" apply "$config" --vault-password-file "$work/vault-pw" \
+  -p "knot=127.0.0.1:$knot_port" "${params[@]}" --yes >"$work/first.out" 2>&1 &
+first=$!
+slow_is() { [[ "$(on h2 systemctl is-active slow 2>/dev/null)" == "$1" ]]; }
+if wait_for 60 slow_is activating; then
+  pass "the first apply is starting the slow service"
+else
+  fail "the slow service never started: $(cat "$work/first.out")"
+fi
+run apply "$config" "${params[@]}" --yes
+expect_eq "a second apply meanwhile exits 1" 1 "$rc"
+expect_contains "it names the lock's holder" "the fleet is locked by root@" "$out"
+expect_contains "it says how to wait" "--lock-timeout" "$out"
+t0="$(now)"
+kill -INT "$first"
+wait "$first"
+first_rc=$?
+t1="$(now)"
+out="$(cat "$work/first.out")"
+expect_eq "the interrupted apply exits 1" 1 "$first_rc"
+expect_contains "it says it was interrupted" "interrupted" "$out"
+expect_contains "web never started" "web                     not started" "$out"
+echo "  (the interrupted apply ended $(elapsed "$t0" "$t1") s after Ctrl-C)"
+wait_for 20 slow_is active
+expect_eq "db finished the service it was starting" "active" "$(on h2 systemctl is-active slow)"
+expect_fails "db started nothing after it" on h2 test -e /srv/db/after-slow
+out="$("$cairn" history "$config" --limit 1 2>&1)"
+expect_contains "history records the cancelled apply" "cancelled" "$out"
+run apply "$config" "${params[@]}" --yes
+expect_eq "the next apply finishes the job" 0 "$rc"
+expect_eq "the file after the service is there" "x" "$(on h2 cat /srv/db/after-slow)"
+
+# 10. History and the lock.
 out="$("$cairn" history "$config" 2>&1)"
 expect_contains "history lists the applies" "succeeded" "$out"
 expect_contains "history lists the refused one" "failed" "$out"
