@@ -78,6 +78,15 @@ int main(int argc, char** argv) {
   mallopt(M_ARENA_MAX, 2);
   std::unique_ptr<cairn::agent::Host> host = cairn::agent::MakeLocalHost();
   cairn::agent::EngineOptions options;
+  if (!state_dir.empty() && state_dir[0] != '/') {
+    // Relative to where the agent was started, as a user means it.
+    char cwd[4096];
+    if (getcwd(cwd, sizeof cwd) == nullptr) {
+      std::perror("cairn-agent: getcwd");
+      return 2;
+    }
+    state_dir = std::string(cwd) + "/" + state_dir;
+  }
   options.state_dir = state_dir;
   cairn::agent::Engine engine(*host, options);
   if (absl::Status recovered = engine.Recover(); !recovered.ok()) {

@@ -32,6 +32,10 @@ std::vector<absl::Status> Host::WriteFiles(
 
 absl::Status MakeDirectories(Host& host, std::string_view path, uint32_t mode,
                              uint32_t parent_mode) {
+  if (path.empty() || path[0] != '/') {
+    return absl::InvalidArgumentError(
+        StrCat("cannot create ", path, ": not an absolute path"));
+  }
   std::string prefix;
   for (std::string_view part : StrSplit(path.substr(1), '/')) {
     if (part.empty()) continue;
@@ -47,7 +51,13 @@ absl::Status MakeDirectories(Host& host, std::string_view path, uint32_t mode,
     bool last = prefix.size() >= path.size() - (path.back() == '/' ? 1 : 0);
     absl::Status made =
         host.MakeDirectory(prefix, last ? mode : parent_mode, 0, 0);
-    if (!made.ok()) return made;
+    if (!made.ok()) {
+      // Someone else made it meanwhile (agents starting side by side): as
+      // good as made, if it is a directory.
+      absl::StatusOr<FileInfo> now = host.Stat(prefix);
+      if (now.ok() && now->type == FileInfo::Type::kDirectory) continue;
+      return made;
+    }
   }
   return absl::OkStatus();
 }

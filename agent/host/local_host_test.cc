@@ -68,6 +68,36 @@ class LocalHostTest : public ::testing::Test {
   gid_t nobody_gid_ = 0;
 };
 
+TEST_F(LocalHostTest, MakeDirectoriesNeedsAnAbsolutePath) {
+  absl::Status made = MakeDirectories(*host_, "relative/dir", 0700, 0755);
+  EXPECT_EQ(made.code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(LocalHostTest, MakeDirectoriesSideBySide) {
+  // Agents starting together make the same parents at once: none fails.
+  for (int round = 0; round < 20; ++round) {
+    std::string leaf = Path(StrCat("r", round, "/a/b/c"));
+    std::vector<pid_t> children;
+    for (int i = 0; i < 4; ++i) {
+      pid_t pid = fork();
+      ASSERT_GE(pid, 0);
+      if (pid == 0) {
+        std::unique_ptr<Host> host = MakeLocalHost();
+        _exit(MakeDirectories(*host, StrCat(leaf, "/", i), 0700, 0755).ok()
+                  ? 0
+                  : 1);
+      }
+      children.push_back(pid);
+    }
+    for (pid_t pid : children) {
+      int status = 0;
+      ASSERT_EQ(waitpid(pid, &status, 0), pid);
+      EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+          << "round " << round;
+    }
+  }
+}
+
 TEST_F(LocalHostTest, StatIsLstat) {
   EXPECT_FALSE(host_->Stat(Path("missing"))->exists());
   EXPECT_FALSE(host_->Stat(Path("missing/deeper"))->exists());

@@ -22,9 +22,9 @@
 #   CAIRN, CAIRN_AGENT    prebuilt binaries; otherwise `bazel build` here
 #   KEEP=1                keep the work directory (configs, logs, outputs)
 #
-# Needs root only for nothing in particular (it writes under a mktemp -d
-# directory); runs as root fine. Exits 0 when the run completed, whether or
-# not the targets were met; non-zero when something failed.
+# Does not need root (it writes only under a mktemp -d directory); runs as
+# root fine. Exits 0 when the run completed, whether or not the targets were
+# met; non-zero when something failed.
 set -euo pipefail
 export LC_ALL=C
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -150,10 +150,13 @@ agent_ticks() {
   done
   echo "$sum"
 }
-agents_rss_kb() {
+# Summed RSS and PSS (kB) of the first N agents. Most of an agent's RSS is
+# the shared libraries (gRPC, protobuf, OpenSSL), counted once per process
+# in RSS; PSS shares them out, so its sum is what the agents really take.
+agents_mem_kb() {
   local n=$1 i
-  for ((i = 0; i < n; i++)); do cat "/proc/${agent_pids[$i]}/status"; done |
-    awk '$1 == "VmRSS:" { s += $2 } END { print s }'
+  for ((i = 0; i < n; i++)); do cat "/proc/${agent_pids[$i]}/smaps_rollup"; done |
+    awk '$1 == "Rss:" { r += $2 } $1 == "Pss:" { p += $2 } END { print r, p }'
 }
 # timed OUT CMD...: runs CMD with stdout+stderr to OUT; sets wall_ms (from
 # the clock), rss_kb and cpu_s (/usr/bin/time) and rc.
@@ -228,7 +231,7 @@ for n in "${ns[@]}"; do
     R[$verb,$n]="$med $(printf '%s\n' "${walls[@]}" | minimum) $(printf '%s\n' "${rsss[@]}" | sort -n | tail -n 1) $(printf '%s\n' "${cpus[@]}" | median) $(awk -v t=$((ticks1 - ticks0)) -v r="$RUNS" -v h="$clk_tck" 'BEGIN { printf "%.2f", t / r / h }') $max_load"
     say "$verb N=$n: median $med ms ($(printf '%s ' "${walls[@]}")ms)"
   done
-  R[rss,$n]=$(agents_rss_kb "$n")
+  R[mem,$n]=$(agents_mem_kb "$n")
 done
 
 # ---- Ansible on the same N ------------------------------------------------
@@ -299,19 +302,20 @@ echo "$first_line"
 echo
 echo "Cairn, no-op (median / min of $RUNS; ms/host = median / N; ctl = the cairn process; agents = the first N agents)"
 printf '%5s | %8s %8s %7s | %8s %8s %7s | %9s %6s | %8s %8s | %9s | %5s\n' \
-  N plan_s min_s ms/host apply_s min_s ms/host ctl_cpu ctl_MB ag_cpu_p ag_cpu_a agents_MB load1
+  N plan_s min_s ms/host apply_s min_s ms/host ctl_cpu ctl_MB ag_cpu_p ag_cpu_a ag_MB_r/p load1
 for n in "${ns[@]}"; do
   read -r pm pmin prss pcpu pag pload <<<"${R[plan,$n]}"
   read -r am amin arss acpu aag aload <<<"${R[apply,$n]}"
   maxrss=$((prss > arss ? prss : arss))
+  read -r ag_rss ag_pss <<<"${R[mem,$n]}"
   printf '%5s | %8s %8s %7s | %8s %8s %7s | %9s %6s | %8s %8s | %9s | %5s\n' "$n" \
     "$(s "$pm")" "$(s "$pmin")" "$(per_host "$pm" "$n")" \
     "$(s "$am")" "$(s "$amin")" "$(per_host "$am" "$n")" \
-    "$(awk -v a="$pcpu" -v b="$acpu" 'BEGIN { printf "%.2f/%.2f", a, b }')" "$((maxrss / 1024))" "$pag" "$aag" "$((R[rss,$n] / 1024))" \
+    "$(awk -v a="$pcpu" -v b="$acpu" 'BEGIN { printf "%.2f/%.2f", a, b }')" "$((maxrss / 1024))" "$pag" "$aag" "$((ag_rss / 1024))/$((ag_pss / 1024))" \
     "$(awk -v a="$pload" -v b="$aload" 'BEGIN { print (a > b) ? a : b }')"
 done
 echo "  ctl_cpu: controller user+sys s, plan/apply (median); ctl_MB: its peak RSS (largest of the runs)"
-echo "  ag_cpu_p/ag_cpu_a: CPU s of all N agents together per plan / per apply; agents_MB: their summed RSS after the runs"
+echo "  ag_cpu_p/ag_cpu_a: CPU s of all N agents together per plan / per apply; ag_MB_r/p: their summed RSS / PSS after the runs"
 
 if ((${#ansible_keys[@]})); then
   echo
