@@ -173,10 +173,12 @@ struct Fleet {
   std::vector<const ZoneCatalog*> zones;
   std::vector<dns::ZoneTarget> zone_targets;
   int parallelism = 50;
+  // Guards `store` once threads share it (the rollout, the lock's renewer).
+  std::unique_ptr<std::mutex> store_mutex = std::make_unique<std::mutex>();
 };
 
-// Compiles, opens the store, selects the targets and works out what each
-// is sent. A message for stderr when it cannot go on.
+// Compiles, opens the store and selects the targets. A message for stderr
+// when it cannot go on.
 absl::StatusOr<Fleet> Load(const CompileFlags& flags, const FleetFlags& f) {
   Fleet fleet;
   absl::StatusOr<std::unique_ptr<Compiled>> compiled = ParseAndCompile(flags);
@@ -237,17 +239,6 @@ absl::StatusOr<Fleet> Load(const CompileFlags& flags, const FleetFlags& f) {
     if (!wanted) continue;
     controller::HostTarget target;
     target.declared = catalog;
-    absl::StatusOr<std::optional<state::Snapshot>> last =
-        fleet.store->LastApplied(host.name());
-    if (!last.ok()) return last.status();
-    if (last->has_value()) {
-      v1::Catalog previous;
-      if (!previous.ParseFromString((*last)->body)) {
-        return absl::DataLossError(StrCat("the state store's catalog of ",
-                                          host.name(), " is unreadable"));
-      }
-      target.last_applied = std::move(previous);
-    }
     target.agent.address =
         host.agent().empty() ? StrCat(host.address(), ":", port) : host.agent();
     target.agent.tls_dir = tls_dir;
@@ -257,9 +248,6 @@ absl::StatusOr<Fleet> Load(const CompileFlags& flags, const FleetFlags& f) {
       // The agent's certificate names the host (cairn ca issue DIR NAME).
       target.agent.server_name = host.name();
     }
-    fleet.outgoing.push_back(controller::WithRemovals(
-        target.declared,
-        target.last_applied ? &*target.last_applied : nullptr));
     fleet.targets.push_back(std::move(target));
   }
 
@@ -275,22 +263,52 @@ absl::StatusOr<Fleet> Load(const CompileFlags& flags, const FleetFlags& f) {
       v1::DnsRecord record;
       if (r.spec().UnpackTo(&record)) target.records.push_back(record);
     }
-    absl::StatusOr<std::optional<state::Snapshot>> last =
-        fleet.store->LastApplied(StrCat("zone:", zone.zone.name()));
-    if (!last.ok()) return last.status();
-    if (last->has_value()) {
-      v1::Catalog previous;
-      if (previous.ParseFromString((*last)->body)) {
-        for (const v1::Resource& r : previous.resources()) {
-          v1::DnsRecord record;
-          if (r.spec().UnpackTo(&record)) target.previous.push_back(record);
-        }
-      }
-    }
     fleet.zones.push_back(&zone);
     fleet.zone_targets.push_back(std::move(target));
   }
   return fleet;
+}
+
+// Reads what the store says each target holds, and works out what each is
+// sent: the declared resources and the removals. Apply calls it once it
+// holds the lock, so that no other apply changes the store in between.
+absl::Status ReadState(Fleet& fleet) {
+  fleet.outgoing.clear();
+  for (controller::HostTarget& target : fleet.targets) {
+    const std::string& host = target.declared.host().name();
+    absl::StatusOr<std::optional<state::Snapshot>> last =
+        fleet.store->LastApplied(host);
+    if (!last.ok()) return last.status();
+    target.last_applied.reset();
+    if (last->has_value()) {
+      v1::Catalog previous;
+      if (!previous.ParseFromString((*last)->body)) {
+        return absl::DataLossError(
+            StrCat("the state store's catalog of ", host, " is unreadable"));
+      }
+      target.last_applied = std::move(previous);
+    }
+    fleet.outgoing.push_back(controller::WithRemovals(
+        target.declared,
+        target.last_applied ? &*target.last_applied : nullptr));
+  }
+  for (dns::ZoneTarget& target : fleet.zone_targets) {
+    target.previous.clear();
+    absl::StatusOr<std::optional<state::Snapshot>> last =
+        fleet.store->LastApplied(StrCat("zone:", target.zone.name()));
+    if (!last.ok()) return last.status();
+    if (!last->has_value()) continue;
+    v1::Catalog previous;
+    if (!previous.ParseFromString((*last)->body)) {
+      return absl::DataLossError(StrCat("the state store's records of zone ",
+                                        target.zone.name(), " are unreadable"));
+    }
+    for (const v1::Resource& r : previous.resources()) {
+      v1::DnsRecord record;
+      if (r.spec().UnpackTo(&record)) target.previous.push_back(record);
+    }
+  }
+  return absl::OkStatus();
 }
 
 v1::ZonePlan PlanZone(const dns::ZoneTarget& target, int timeout) {
@@ -475,16 +493,14 @@ const char* OutcomeName(const v1::ApplyEvent& e) {
 }
 
 // Applies everything `plan` says, host by host as the fleet block orders,
-// then the zones. Returns the exit code.
+// then the zones. The caller holds the fleet's lock. Returns the exit
+// code.
 int RollOut(Fleet& fleet, const v1::Plan& plan, const FleetFlags& f,
             const std::string& plan_digest, bool color) {
   (void)color;
   const CompileResult& result = fleet.compiled->result;
-  std::mutex store_mutex, out_mutex;
-  LockHolder lock(*fleet.store, store_mutex);
-  if (absl::Status taken = lock.Take(f.lock_timeout); !taken.ok()) {
-    return Fail("apply", std::string(taken.message()));
-  }
+  std::mutex& store_mutex = *fleet.store_mutex;
+  std::mutex out_mutex;
   state::ApplyRecord record;
   record.who = Who();
   record.started_at = Now();
@@ -687,11 +703,14 @@ int RollOut(Fleet& fleet, const v1::Plan& plan, const FleetFlags& f,
                     snapshot_of(removed));
     }
     bool ok = report.failed + report.skipped == 0;
-    return finish(
-        ok ? "changed" : "failed",
-        ok ? ""
-           : StrCat(report.failed, " failed, ", report.skipped, " skipped"),
-        snapshot_of(removed));
+    std::string why =
+        StrCat(report.failed, " failed, ", report.skipped, " skipped");
+    if (g_stop && report.skipped > 0) {
+      why = StrCat("interrupted: the resource in progress finished, ",
+                   report.skipped, " not started");
+    }
+    return finish(ok ? "changed" : "failed", ok ? "" : why,
+                  snapshot_of(removed));
   };
 
   controller::RolloutOptions options;
@@ -851,6 +870,9 @@ int Plan(const std::vector<std::string>& args) {
   }
   absl::StatusOr<Fleet> fleet = Load(flags, f);
   if (!fleet.ok()) return Fail("plan", std::string(fleet.status().message()));
+  if (absl::Status read = ReadState(*fleet); !read.ok()) {
+    return Fail("plan", std::string(read.message()));
+  }
   v1::Plan plan = MakePlan(*fleet, flags, f.timeout);
   if (f.json) {
     PrintJson(plan);
@@ -932,11 +954,27 @@ int Apply(const std::vector<std::string>& args) {
     absl::StatusOr<Fleet> fleet = Load(flags, f);
     if (!fleet.ok())
       return Fail("apply", std::string(fleet.status().message()));
+    LockHolder lock(*fleet->store, *fleet->store_mutex);
+    if (absl::Status taken = lock.Take(f.lock_timeout); !taken.ok()) {
+      return Fail("apply", std::string(taken.message()));
+    }
+    if (absl::Status read = ReadState(*fleet); !read.ok()) {
+      return Fail("apply", std::string(read.message()));
+    }
     return RollOut(*fleet, plan, f, plan_digest, color);
   }
 
   absl::StatusOr<Fleet> fleet = Load(flags, f);
   if (!fleet.ok()) return Fail("apply", std::string(fleet.status().message()));
+  // The lock first: the plan shown is then what this apply does, with no
+  // other apply in between.
+  LockHolder lock(*fleet->store, *fleet->store_mutex);
+  if (absl::Status taken = lock.Take(f.lock_timeout); !taken.ok()) {
+    return Fail("apply", std::string(taken.message()));
+  }
+  if (absl::Status read = ReadState(*fleet); !read.ok()) {
+    return Fail("apply", std::string(read.message()));
+  }
   plan = MakePlan(*fleet, flags, f.timeout);
   PrintPlan(plan, color);
   int changes = controller::ChangeCount(plan);

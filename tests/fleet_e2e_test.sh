@@ -256,6 +256,16 @@ run apply "$config" "${params[@]}" --yes
 expect_eq "a second apply meanwhile exits 1" 1 "$rc"
 expect_contains "it names the lock's holder" "the fleet is locked by root@" "$out"
 expect_contains "it says how to wait" "--lock-timeout" "$out"
+# A third one waits for the lock, then plans and applies on its own.
+"$cairn" apply "$config" --vault-password-file "$work/vault-pw" \
+  -p "knot=127.0.0.1:$knot_port" "${params[@]}" --yes --lock-timeout 120 \
+  >"$work/third.out" 2>&1 &
+third=$!
+if wait_for 30 grep -q "waiting for the lock" "$work/third.out"; then
+  pass "a third apply with --lock-timeout waits"
+else
+  fail "the third apply does not wait: $(cat "$work/third.out")"
+fi
 t0="$(now)"
 kill -INT "$first"
 wait "$first"
@@ -269,11 +279,13 @@ echo "  (the interrupted apply ended $(elapsed "$t0" "$t1") s after Ctrl-C)"
 wait_for 20 slow_is active
 expect_eq "db finished the service it was starting" "active" "$(on h2 systemctl is-active slow)"
 expect_fails "db started nothing after it" on h2 test -e /srv/db/after-slow
-out="$("$cairn" history "$config" --limit 1 2>&1)"
-expect_contains "history records the cancelled apply" "cancelled" "$out"
-run apply "$config" "${params[@]}" --yes
-expect_eq "the next apply finishes the job" 0 "$rc"
+wait "$third"
+third_rc=$?
+expect_eq "the waiting apply then finishes the job" 0 "$third_rc"
+expect_contains "... on db" "db                      changed" "$(cat "$work/third.out")"
 expect_eq "the file after the service is there" "x" "$(on h2 cat /srv/db/after-slow)"
+out="$("$cairn" history "$config" --limit 2 2>&1)"
+expect_contains "history records the cancelled apply" "cancelled" "$out"
 
 # 10. History and the lock.
 out="$("$cairn" history "$config" 2>&1)"

@@ -115,7 +115,9 @@ absl::Status AgentClient::Apply(
       while (!done_changed.wait_for(lock, std::chrono::milliseconds(50),
                                     [&] { return done; })) {
         if (stop->load()) {
-          context.TryCancel();
+          lock.unlock();
+          absl::StatusOr<bool> stopping = Stop();
+          if (!stopping.ok()) context.TryCancel();  // The agent stops too.
           return;
         }
       }
@@ -139,6 +141,18 @@ absl::Status AgentClient::Apply(
         "starts no other");
   }
   return FromGrpc(status);
+}
+
+absl::StatusOr<bool> AgentClient::Stop() {
+  // A new connection: the Apply's own carries its stream.
+  std::unique_ptr<v1::Agent::Stub> stub = v1::Agent::NewStub(NewChannel(true));
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() +
+                       std::chrono::seconds(10));
+  v1::StopResponse response;
+  grpc::Status status = stub->Stop(&context, v1::StopRequest(), &response);
+  if (!status.ok()) return FromGrpc(status);
+  return response.stopping();
 }
 
 absl::StatusOr<bool> AgentClient::Confirm(std::chrono::seconds deadline) {

@@ -48,8 +48,9 @@ class AgentClient {
 
   // Streams Apply's events to `on_event`; the status is the call's
   // (FailedPrecondition "busy" when another apply runs).
-  // When `stop` becomes true the call is cancelled: the agent finishes the
-  // resource it is applying and starts no other.
+  // When `stop` becomes true the agent is asked (Stop, over a new
+  // connection) to finish the resource it is applying and start no other;
+  // the events, the skipped resources included, keep coming to the end.
   absl::Status Apply(const v1::ApplyRequest& request,
                      const std::function<void(const v1::ApplyEvent&)>& on_event,
                      const std::atomic<bool>* stop = nullptr);
@@ -60,6 +61,10 @@ class AgentClient {
   // still reach the host. Returns whether a change was waiting. `deadline`
   // should be well inside the agent's confirm timeout: a host the new rules
   // cut off never answers.
+  // Asks the Apply running on the agent to stop between two resources.
+  // Returns whether one was running.
+  absl::StatusOr<bool> Stop();
+
   absl::StatusOr<bool> Confirm(
       std::chrono::seconds deadline = std::chrono::seconds(10));
 

@@ -172,6 +172,12 @@ void Engine::RollBack(const std::string& why) {
   status_.set_rolled_back(outcome);
 }
 
+bool Engine::RequestStop() {
+  if (!applying_) return false;
+  stop_ = true;
+  return true;
+}
+
 bool Engine::Confirm() {
   // After any Apply in progress, which must not see half a confirmation.
   std::lock_guard<std::mutex> apply(apply_mutex_);
@@ -288,6 +294,12 @@ absl::Status Engine::Apply(
   }
   absl::StatusOr<std::vector<int>> order = ApplyOrder(catalog);
   if (!order.ok()) return order.status();
+  stop_ = false;
+  applying_ = true;
+  struct Done {
+    std::atomic<bool>& flag;
+    ~Done() { flag = false; }
+  } done{applying_};
 
   Journal journal(host_, StrCat(options_.state_dir, "/journal"));
   absl::StatusOr<Journal::Recovered> recovered = journal.Read();
@@ -363,10 +375,9 @@ absl::Status Engine::Apply(
     if (handled[i]) continue;  // Applied in an earlier batch.
     handled[i] = true;
     const v1::Resource& r = catalog.resources(i);
-    auto start = std::chrono::steady_clock::now();
     v1::ApplyEvent event;
     *event.mutable_resource() = RefOf(r);
-    if (options.stop_requested && options.stop_requested()) {
+    if (stop_ || (options.stop_requested && options.stop_requested())) {
       fail(i, event, v1::ApplyEvent::OUTCOME_SKIPPED,
            "not attempted: the apply was stopped (the controller was "
            "interrupted or went away)");

@@ -5,6 +5,7 @@
 // change, no side effect) and Apply (in dependency order, with durable
 // notifications and a journal). One Apply at a time.
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <functional>
@@ -81,6 +82,10 @@ class Engine {
   // (never applied, already confirmed, or already rolled back).
   bool Confirm();
 
+  // Asks the Apply in progress to stop between two resources, as
+  // ApplyOptions::stop_requested does. False when none is running.
+  bool RequestStop();
+
   v1::StatusResponse Status();
 
  private:
@@ -93,6 +98,8 @@ class Engine {
   Host& host_;
   EngineOptions options_;
   std::mutex apply_mutex_;  // Held for the whole of an Apply.
+  std::atomic<bool> applying_{false};
+  std::atomic<bool> stop_{false};  // Set by RequestStop, cleared per Apply.
 
   std::mutex status_mutex_;  // Guards everything below.
   v1::StatusResponse status_;

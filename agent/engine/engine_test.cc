@@ -417,6 +417,29 @@ TEST_F(EngineTest, JournalEscapesIds) {
   EXPECT_EQ(r->interrupted[0].id(), "www A\nx\\");
 }
 
+TEST_F(EngineTest, RequestStopStopsTheApplyInProgress) {
+  Engine engine(host, options);
+  EXPECT_FALSE(engine.RequestStop()) << "nothing runs";
+  v1::Catalog c;
+  *c.add_resources() = File("/etc/slow", "x");
+  *c.add_resources() = File("/etc/zlater", "y");
+  block_apply = true;
+  Outcome run;
+  std::thread first([&] { run = ApplyAll(engine, c); });
+  while (!in_apply) std::this_thread::yield();
+  EXPECT_TRUE(engine.RequestStop());
+  block_apply = false;
+  first.join();
+  ASSERT_TRUE(run.status.ok()) << run.status;
+  EXPECT_EQ(run.Count(v1::ApplyEvent::OUTCOME_CHANGED), 1);
+  EXPECT_EQ(run.Count(v1::ApplyEvent::OUTCOME_SKIPPED), 1);
+  EXPECT_FALSE(host.Stat("/etc/zlater")->exists());
+  // The next apply is not stopped.
+  Outcome next = ApplyAll(engine, c);
+  EXPECT_EQ(next.Count(v1::ApplyEvent::OUTCOME_CHANGED), 1);
+  EXPECT_TRUE(host.Stat("/etc/zlater")->exists());
+}
+
 TEST_F(EngineTest, SecondApplyWhileOneRunsIsBusy) {
   Engine engine(host, options);
   v1::Catalog c;

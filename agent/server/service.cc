@@ -141,6 +141,12 @@ grpc::Status AgentService::Status(grpc::ServerContext*,
   return grpc::Status::OK;
 }
 
+grpc::Status AgentService::Stop(grpc::ServerContext*, const v1::StopRequest*,
+                                v1::StopResponse* response) {
+  response->set_stopping(engine_.RequestStop());
+  return grpc::Status::OK;
+}
+
 grpc::Status AgentService::Confirm(grpc::ServerContext*,
                                    const v1::ConfirmRequest*,
                                    v1::ConfirmResponse* response) {

@@ -30,6 +30,9 @@ class AgentService final : public v1::Agent::Service {
   grpc::Status Status(grpc::ServerContext* context,
                       const v1::StatusRequest* request,
                       v1::StatusResponse* response) override;
+  grpc::Status Stop(grpc::ServerContext* context,
+                    const v1::StopRequest* request,
+                    v1::StopResponse* response) override;
   grpc::Status Confirm(grpc::ServerContext* context,
                        const v1::ConfirmRequest* request,
                        v1::ConfirmResponse* response) override;
