@@ -63,6 +63,8 @@ const char* ActionName(v1::ResourceDiff::Action action) {
       return "update";
     case v1::ResourceDiff::ACTION_DELETE:
       return "delete";
+    case v1::ResourceDiff::ACTION_REPLACE:
+      return "replace";
     default:
       return "none";
   }

@@ -126,8 +126,11 @@ class FileProvider : public Provider {
                         context, diff);
 
     if (diff.changes_size() > 0) {
-      diff.set_action(info->exists() ? v1::ResourceDiff::ACTION_UPDATE
-                                     : v1::ResourceDiff::ACTION_CREATE);
+      // A symlink where the file goes is removed, then the file created.
+      diff.set_action(info->type == Type::kSymlink
+                          ? v1::ResourceDiff::ACTION_REPLACE
+                      : info->exists() ? v1::ResourceDiff::ACTION_UPDATE
+                                       : v1::ResourceDiff::ACTION_CREATE);
     }
     return diff;
   }

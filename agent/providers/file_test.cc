@@ -241,7 +241,7 @@ TEST_F(FileProviderTest, ReplacesASymlinkButNotItsTarget) {
   host_.PutFile("/srv/real", "real");
   host_.PutSymlink("/srv/real", "/srv/link");
   v1::ResourceDiff diff = Converge(File("/srv/link", "own"));
-  EXPECT_EQ(diff.action(), v1::ResourceDiff::ACTION_UPDATE);
+  EXPECT_EQ(diff.action(), v1::ResourceDiff::ACTION_REPLACE);
   EXPECT_EQ(ChangeOf(diff, "type").current(), "symlink to /srv/real");
   EXPECT_EQ(host_.Stat("/srv/link")->type, FileInfo::Type::kFile);
   EXPECT_EQ(*host_.ReadFile("/srv/link"), "own");

@@ -95,7 +95,8 @@ class SymlinkProvider : public Provider {
         break;
       }
       case Type::kFile:
-        diff.set_action(v1::ResourceDiff::ACTION_UPDATE);
+        // The file goes (to the backup directory), the link comes.
+        diff.set_action(v1::ResourceDiff::ACTION_REPLACE);
         AddChange(resource, "type", "file", "symlink", context, diff);
         AddChange(resource, "target", "", spec->target(), context, diff);
         break;

@@ -54,7 +54,7 @@ TEST_F(SymlinkProviderTest, UpdatesTheTarget) {
 TEST_F(SymlinkProviderTest, ReplacesAFileKeepingABackup) {
   host_.PutFile("/srv/link", "was a file");
   v1::ResourceDiff diff = Converge(Symlink("/srv/link", "/etc/b"));
-  EXPECT_EQ(diff.action(), v1::ResourceDiff::ACTION_UPDATE);
+  EXPECT_EQ(diff.action(), v1::ResourceDiff::ACTION_REPLACE);
   EXPECT_THAT(ChangedFields(diff), ElementsAre("type", "target"));
   EXPECT_EQ(host_.Stat("/srv/link")->type, FileInfo::Type::kSymlink);
   std::vector<std::string> backups = Backups("/srv/link");
