@@ -707,6 +707,19 @@ void Evaluator::EvalResource(const ast::BlockStmt& block, const Scope& scope,
           switch (stmt->kind) {
             case ast::StmtKind::kAttr: {
               auto* attr = static_cast<const ast::AttrStmt*>(stmt);
+              if (attr->name.name == "on_drift") {
+                Value v = Eval(*attr->value, inner, file);
+                if (v.kind() == ValueKind::kString &&
+                    (v.string_value() == "report" ||
+                     v.string_value() == "heal")) {
+                  resource.set_on_drift(v.string_value());
+                } else if (!v.is_unknown()) {
+                  Error(DiagnosticKind::kTypeMismatch,
+                        Range(file, *attr->value),
+                        "on_drift is \"report\" or \"heal\"", resource_path);
+                }
+                break;
+              }
               if (attr->name.name == "keep") {
                 Value v = Eval(*attr->value, inner, file);
                 if (v.kind() == ValueKind::kBool) {
