@@ -12,10 +12,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 
+#include "agent/drift/drift.h"
 #include "agent/engine/engine.h"
 #include "agent/host/host.h"
 #include "agent/server/service.h"
@@ -27,7 +30,7 @@ namespace {
 
 constexpr char kUsage[] =
     "usage: cairn-agent [--listen HOST:PORT] [--unix PATH] [--tls-dir DIR]\n"
-    "                   [--state-dir DIR] [--insecure]\n";
+    "                   [--state-dir DIR] [--drift-check-ms N] [--insecure]\n";
 
 void Stop(int) {
   // Shutdown is not async-signal-safe; a helper thread would be cleaner, but
@@ -42,6 +45,8 @@ int main(int argc, char** argv) {
   std::string unix_path;
   std::string tls_dir = "/etc/cairn/tls";
   std::string state_dir = "/var/lib/cairn";
+  // Overrides every catalog's drift_check_seconds (tests, benchmarks).
+  int64_t drift_period_ms = 0;
   bool insecure = false;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
@@ -61,6 +66,8 @@ int main(int argc, char** argv) {
       tls_dir = value();
     } else if (arg == "--state-dir") {
       state_dir = value();
+    } else if (arg == "--drift-check-ms") {
+      drift_period_ms = std::atoll(value().c_str());
     } else if (arg == "--insecure") {
       insecure = true;
     } else {
@@ -94,7 +101,18 @@ int main(int argc, char** argv) {
                  std::string(recovered.message()).c_str());
     return 1;
   }
-  cairn::agent::AgentService service(engine, *host);
+  cairn::agent::DriftOptions drift_options;
+  drift_options.state_dir = state_dir;
+  if (drift_period_ms > 0) {
+    drift_options.period_override = std::chrono::milliseconds(drift_period_ms);
+  }
+  cairn::agent::DriftWatcher drift(engine, *host, drift_options);
+  if (absl::Status started = drift.Start(); !started.ok()) {
+    std::fprintf(stderr, "cairn-agent: cannot watch for drift: %s\n",
+                 std::string(started.message()).c_str());
+    return 1;
+  }
+  cairn::agent::AgentService service(engine, *host, &drift);
   grpc::ServerBuilder builder;
   if (!listen.empty()) {
     std::shared_ptr<grpc::ServerCredentials> credentials;

@@ -8,6 +8,44 @@
 #include "lang/source/source.h"
 
 namespace cairn::agent {
+namespace {
+
+// Calls `on_stop` once, when `*stop` becomes true, watching it from a
+// thread of its own until destroyed. Does nothing for a null `stop`.
+class StopWatcher {
+ public:
+  StopWatcher(const std::atomic<bool>* stop, std::function<void()> on_stop) {
+    if (stop == nullptr) return;
+    thread_ = std::thread([this, stop, on_stop = std::move(on_stop)] {
+      std::unique_lock<std::mutex> lock(mutex_);
+      while (!done_changed_.wait_for(lock, std::chrono::milliseconds(50),
+                                     [&] { return done_; })) {
+        if (stop->load()) {
+          lock.unlock();
+          on_stop();
+          return;
+        }
+      }
+    });
+  }
+  ~StopWatcher() {
+    if (!thread_.joinable()) return;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      done_ = true;
+    }
+    done_changed_.notify_all();
+    thread_.join();
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable done_changed_;
+  bool done_ = false;
+  std::thread thread_;
+};
+
+}  // namespace
 
 std::shared_ptr<grpc::ChannelCredentials> MutualTlsChannelCredentials(
     const std::string& ca_pem, const std::string& cert_pem,
@@ -60,7 +98,8 @@ AgentClient::AgentClient(ClientOptions options,
   stub_ = v1::Agent::NewStub(NewChannel(false));
 }
 
-std::shared_ptr<grpc::Channel> AgentClient::NewChannel(bool fresh_connection) {
+std::shared_ptr<grpc::Channel> AgentClient::NewChannel(bool fresh_connection,
+                                                       bool watch) {
   grpc::ChannelArguments args;
   if (!options_.server_name.empty()) {
     args.SetSslTargetNameOverride(options_.server_name);
@@ -70,6 +109,12 @@ std::shared_ptr<grpc::Channel> AgentClient::NewChannel(bool fresh_connection) {
   args.SetMaxSendMessageSize(-1);
   // A channel of its own, sharing no connection with earlier channels.
   if (fresh_connection) args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+  if (watch) {
+    // Not more often: servers by default refuse pings closer than 5 min
+    // on a connection that sends no data.
+    args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 5 * 60 * 1000);
+    args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 20 * 1000);
+  }
   return grpc::CreateCustomChannel(options_.address, credentials_, args);
 }
 
@@ -104,35 +149,15 @@ absl::Status AgentClient::Apply(
   SetDeadline(context);
   std::unique_ptr<grpc::ClientReader<v1::ApplyEvent>> reader =
       stub_->Apply(&context, request);
-  // Watches `stop` while the events come.
-  std::mutex mutex;
-  std::condition_variable done_changed;
-  bool done = false;
-  std::thread watcher;
-  if (stop != nullptr) {
-    watcher = std::thread([&] {
-      std::unique_lock<std::mutex> lock(mutex);
-      while (!done_changed.wait_for(lock, std::chrono::milliseconds(50),
-                                    [&] { return done; })) {
-        if (stop->load()) {
-          lock.unlock();
-          absl::StatusOr<bool> stopping = Stop();
-          if (!stopping.ok()) context.TryCancel();  // The agent stops too.
-          return;
-        }
-      }
+  grpc::Status status;
+  {
+    StopWatcher watcher(stop, [&] {
+      absl::StatusOr<bool> stopping = Stop();
+      if (!stopping.ok()) context.TryCancel();  // The agent stops too.
     });
-  }
-  v1::ApplyEvent event;
-  while (reader->Read(&event)) on_event(event);
-  grpc::Status status = reader->Finish();
-  if (watcher.joinable()) {
-    {
-      std::lock_guard<std::mutex> lock(mutex);
-      done = true;
-    }
-    done_changed.notify_all();
-    watcher.join();
+    v1::ApplyEvent event;
+    while (reader->Read(&event)) on_event(event);
+    status = reader->Finish();
   }
   if (status.error_code() == grpc::StatusCode::CANCELLED && stop != nullptr &&
       stop->load()) {
@@ -164,6 +189,51 @@ absl::StatusOr<bool> AgentClient::Confirm(std::chrono::seconds deadline) {
       stub->Confirm(&context, v1::ConfirmRequest(), &response);
   if (!status.ok()) return FromGrpc(status);
   return response.confirmed();
+}
+
+absl::StatusOr<v1::GetDriftResponse> AgentClient::GetDrift(uint64_t after_seq) {
+  v1::GetDriftRequest request;
+  request.set_after_seq(after_seq);
+  return Unary<v1::GetDriftResponse>([&](auto* context, auto* response) {
+    return stub_->GetDrift(context, request, response);
+  });
+}
+
+absl::Status AgentClient::WatchDrift(
+    uint64_t after_seq,
+    const std::function<void(const v1::DriftEvent&)>& on_event,
+    const std::atomic<bool>* stop) {
+  std::shared_ptr<grpc::Channel> channel = NewChannel(true, true);
+  auto give_up = std::chrono::system_clock::now() + options_.deadline;
+  // In slices, so that `stop` is heeded while connecting.
+  while (!channel->WaitForConnected(std::chrono::system_clock::now() +
+                                    std::chrono::milliseconds(200))) {
+    if (stop != nullptr && stop->load()) return absl::OkStatus();
+    if (std::chrono::system_clock::now() >= give_up) {
+      return absl::UnavailableError(StrCat("cannot connect to ",
+                                           options_.address, " within ",
+                                           options_.deadline.count(), " s"));
+    }
+  }
+  std::unique_ptr<v1::Agent::Stub> stub = v1::Agent::NewStub(channel);
+  grpc::ClientContext context;
+  v1::WatchDriftRequest request;
+  request.set_after_seq(after_seq);
+  std::unique_ptr<grpc::ClientReader<v1::DriftEvent>> reader =
+      stub->WatchDrift(&context, request);
+  grpc::Status status;
+  {
+    StopWatcher watcher(stop, [&] { context.TryCancel(); });
+    v1::DriftEvent event;
+    while (reader->Read(&event)) on_event(event);
+    status = reader->Finish();
+  }
+  if (stop != nullptr && stop->load()) return absl::OkStatus();
+  if (status.ok()) {
+    return absl::UnavailableError(
+        StrCat(options_.address, " ended the watch (the agent stopped?)"));
+  }
+  return FromGrpc(status);
 }
 
 }  // namespace cairn::agent

@@ -3,7 +3,8 @@
 
 // The controller's side of the agent's service: connects to one
 // cairn-agent (over mutual TLS, a unix socket, or plain TCP for tests) and
-// runs Facts, Check, Apply (with commit-confirm), Status.
+// runs Facts, Check, Apply (with commit-confirm), Status, and reads its
+// drift (GetDrift, WatchDrift).
 
 #include <atomic>
 #include <chrono>
@@ -29,6 +30,7 @@ struct ClientOptions {
   // Plain TCP, for tests only.
   bool insecure = false;
   // How long one call may take; Apply of a large catalog takes longest.
+  // WatchDrift has no deadline: this bounds only its connecting.
   std::chrono::seconds deadline = std::chrono::seconds(600);
 };
 
@@ -68,10 +70,29 @@ class AgentClient {
   absl::StatusOr<bool> Confirm(
       std::chrono::seconds deadline = std::chrono::seconds(10));
 
+  // The host's drift from its last applied catalog: what differs now, and
+  // the events kept after `after_seq` (0: all of them).
+  absl::StatusOr<v1::GetDriftResponse> GetDrift(uint64_t after_seq);
+
+  // Streams the drift events after `after_seq` to `on_event`, the kept ones
+  // first, then each new one as the agent notices it, until `stop` becomes
+  // true (then OK) or the stream ends: the agent went away or stopped
+  // (Unavailable, or the call's status). The connection is a new one, with
+  // keepalive pings every 5 minutes so that a host gone silent ends the
+  // stream; it must be made within the options' deadline, and the stream
+  // itself has none.
+  absl::Status WatchDrift(
+      uint64_t after_seq,
+      const std::function<void(const v1::DriftEvent&)>& on_event,
+      const std::atomic<bool>* stop);
+
  private:
   explicit AgentClient(ClientOptions options,
                        std::shared_ptr<grpc::ChannelCredentials> credentials);
-  std::shared_ptr<grpc::Channel> NewChannel(bool fresh_connection);
+  // `fresh_connection`: a connection of its own (Stop, Confirm); `watch`:
+  // one that pings the agent when the stream is idle (WatchDrift).
+  std::shared_ptr<grpc::Channel> NewChannel(bool fresh_connection,
+                                            bool watch = false);
   void SetDeadline(grpc::ClientContext& context) const;
   // One unary call, `call(context, response)`, under the deadline.
   template <typename Response, typename Call>

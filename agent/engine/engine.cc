@@ -172,6 +172,57 @@ void Engine::RollBack(const std::string& why) {
   status_.set_rolled_back(outcome);
 }
 
+absl::StatusOr<v1::ResourceDiff> Engine::Heal(
+    const v1::Catalog& catalog, int index, const std::string& fingerprint_key) {
+  std::unique_lock<std::mutex> busy(apply_mutex_, std::try_to_lock);
+  if (!busy.owns_lock()) {
+    return absl::UnavailableError("an apply is running");
+  }
+  {
+    std::lock_guard<std::mutex> lock(status_mutex_);
+    if (!awaiting_.empty()) {
+      return absl::UnavailableError("a change awaits Confirm");
+    }
+  }
+  applying_ = true;
+  struct Done {
+    std::atomic<bool>& flag;
+    ~Done() { flag = false; }
+  } done{applying_};
+  const v1::Resource& r = catalog.resources(index);
+  const Provider* provider = FindProvider(r.kind());
+  if (provider == nullptr) {
+    return absl::UnimplementedError(
+        StrCat("this agent has no provider for ", r.kind()));
+  }
+  ProviderContext context = Context(fingerprint_key);
+  absl::StatusOr<v1::ResourceDiff> diff = provider->Check(r, context);
+  if (!diff.ok()) return diff.status();
+  *diff->mutable_resource() = RefOf(r);
+  if (diff->action() == v1::ResourceDiff::ACTION_NONE) return diff;
+  if (absl::Status applied = provider->Apply(r, *diff, context);
+      !applied.ok()) {
+    return applied;
+  }
+  context.ForgetAccounts();
+  for (const v1::Notify& n : r.notify()) {
+    for (const v1::Resource& target : catalog.resources()) {
+      if (target.kind() != n.target().kind() ||
+          target.id() != n.target().id()) {
+        continue;
+      }
+      absl::Status notified =
+          FindProvider(target.kind())->Notify(target, n.action(), context);
+      if (!notified.ok()) {
+        return absl::InternalError(
+            StrCat("repaired, but ", n.action(), " of ", target.kind(), " ",
+                   target.id(), " failed: ", std::string(notified.message())));
+      }
+    }
+  }
+  return diff;
+}
+
 bool Engine::RequestStop() {
   if (!applying_) return false;
   stop_ = true;

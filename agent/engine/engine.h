@@ -82,6 +82,18 @@ class Engine {
   // (never applied, already confirmed, or already rolled back).
   bool Confirm();
 
+  // Applies resource `index` of `catalog` again (it drifted and says
+  // on_drift = "heal"): Check, Apply when it differs, then the
+  // notifications it carries (a reload after a config file came back).
+  // Returns the diff it repaired (ACTION_NONE when nothing differed).
+  // Unavailable when an Apply runs (the apply repairs it anyway), or a
+  // change awaits Confirm.
+  absl::StatusOr<v1::ResourceDiff> Heal(const v1::Catalog& catalog, int index,
+                                        const std::string& fingerprint_key);
+
+  // Whether an Apply (or a heal) is running now: drift checks wait.
+  bool busy() const { return applying_; }
+
   // Asks the Apply in progress to stop between two resources, as
   // ApplyOptions::stop_requested does. False when none is running.
   bool RequestStop();

@@ -56,6 +56,10 @@ absl::StatusOr<Wanted> Parse(const v1::Resource& resource) {
   return wanted;
 }
 
+// Files larger than this whose size differs from the content's are not
+// read to be compared.
+constexpr int64_t kMaxReadForDiff = 4 << 20;
+
 // "12 bytes": how a content change reads in `changes` when the content is
 // no secret (text_diff has the lines).
 std::string Size(const std::string& content, bool exists) {
@@ -103,14 +107,27 @@ class FileProvider : public Provider {
       AddChange(resource, "type", StrCat("symlink to ", *target), "file",
                 context, diff);
     }
+    const std::string& desired = wanted->spec.content();
+    // A file of another size than the content wants differs: past a few
+    // megabytes it is not read (a huge file where a config goes must not
+    // take the agent's memory), and the change says only its size.
+    bool too_large = is_file &&
+                     static_cast<size_t>(info->size) != desired.size() &&
+                     info->size > kMaxReadForDiff;
     std::string current;
-    if (is_file) {
+    if (is_file && !too_large) {
       absl::StatusOr<std::string> content = host.ReadFile(path);
       if (!content.ok()) return content.status();
       current = *std::move(content);
     }
-    const std::string& desired = wanted->spec.content();
-    if (!is_file || current != desired) {
+    if (too_large) {
+      v1::FieldChange* change = diff.add_changes();
+      change->set_field("content");
+      change->set_current(StrCat(info->size, " bytes, not read"));
+      change->set_desired(IsSecretField(resource, "content")
+                              ? "(secret)"
+                              : Size(desired, true));
+    } else if (!is_file || current != desired) {
       if (IsSecretField(resource, "content")) {
         AddChange(resource, "content", current, desired, context, diff);
       } else {

@@ -237,6 +237,16 @@ TEST_F(FileProviderTest, AbsentInAMissingDirectoryIsNothingToDo) {
   EXPECT_EQ(host_.mutations(), 0);
 }
 
+TEST_F(FileProviderTest, AHugeFileOfAnotherSizeIsNotRead) {
+  host_.PutFile("/etc/app.conf", std::string(5 << 20, 'x'));
+  absl::StatusOr<v1::ResourceDiff> diff = Check(File("/etc/app.conf", "a\n"));
+  ASSERT_TRUE(diff.ok()) << diff.status();
+  EXPECT_EQ(diff->action(), v1::ResourceDiff::ACTION_UPDATE);
+  EXPECT_EQ(ChangeOf(*diff, "content").current(), "5242880 bytes, not read");
+  EXPECT_EQ(ChangeOf(*diff, "content").desired(), "2 bytes");
+  EXPECT_TRUE(diff->text_diff().empty());
+}
+
 TEST_F(FileProviderTest, ReplacesASymlinkButNotItsTarget) {
   host_.PutFile("/srv/real", "real");
   host_.PutSymlink("/srv/real", "/srv/link");

@@ -119,10 +119,22 @@ grpc::Status AgentService::Apply(grpc::ServerContext* context,
   // notification owed to one not reached is paid by the next apply.
   options.stop_requested = [context] { return context->IsCancelled(); };
   bool sent = true;
-  absl::Status status = engine_.Apply(request->catalog(), options,
-                                      [&](const v1::ApplyEvent& event) {
-                                        sent = writer->Write(event) && sent;
-                                      });
+  std::vector<v1::ResourceRef> not_converged;
+  absl::Status status = engine_.Apply(
+      request->catalog(), options, [&](const v1::ApplyEvent& event) {
+        if (event.outcome() == v1::ApplyEvent::OUTCOME_FAILED ||
+            event.outcome() == v1::ApplyEvent::OUTCOME_SKIPPED) {
+          not_converged.push_back(event.resource());
+        }
+        sent = writer->Write(event) && sent;
+      });
+  // Drift is measured from what this apply left: watch it now (unless the
+  // apply never started: busy, a bad catalog).
+  if (drift_ != nullptr &&
+      (status.ok() || status.code() != absl::StatusCode::kFailedPrecondition)) {
+    drift_->Watch(request->catalog(), request->fingerprint_key(),
+                  not_converged);
+  }
   // Give back what the catalog and its events took: an idle agent should
   // be small.
   malloc_trim(0);
@@ -138,6 +150,35 @@ grpc::Status AgentService::Status(grpc::ServerContext*,
                                   const v1::StatusRequest*,
                                   v1::StatusResponse* response) {
   *response = engine_.Status();
+  return grpc::Status::OK;
+}
+
+grpc::Status AgentService::GetDrift(grpc::ServerContext*,
+                                    const v1::GetDriftRequest* request,
+                                    v1::GetDriftResponse* response) {
+  if (drift_ == nullptr) {
+    return grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
+                        "this agent does not watch for drift");
+  }
+  *response = drift_->Get(request->after_seq());
+  return grpc::Status::OK;
+}
+
+grpc::Status AgentService::WatchDrift(
+    grpc::ServerContext* context, const v1::WatchDriftRequest* request,
+    grpc::ServerWriter<v1::DriftEvent>* writer) {
+  if (drift_ == nullptr) {
+    return grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
+                        "this agent does not watch for drift");
+  }
+  uint64_t after = request->after_seq();
+  while (!context->IsCancelled()) {
+    for (const v1::DriftEvent& e :
+         drift_->Wait(after, std::chrono::milliseconds(500))) {
+      if (!writer->Write(e)) return grpc::Status::OK;
+      after = e.seq();
+    }
+  }
   return grpc::Status::OK;
 }
 

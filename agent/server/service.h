@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 
+#include "agent/drift/drift.h"
 #include "agent/engine/engine.h"
 #include "agent/host/host.h"
 #include "grpcpp/grpcpp.h"
@@ -16,7 +17,9 @@ namespace cairn::agent {
 
 class AgentService final : public v1::Agent::Service {
  public:
-  AgentService(Engine& engine, Host& host) : engine_(engine), host_(host) {}
+  // `drift` may be null: no drift is watched (tests of the other calls).
+  AgentService(Engine& engine, Host& host, DriftWatcher* drift = nullptr)
+      : engine_(engine), host_(host), drift_(drift) {}
 
   grpc::Status Facts(grpc::ServerContext* context,
                      const v1::FactsRequest* request,
@@ -30,6 +33,12 @@ class AgentService final : public v1::Agent::Service {
   grpc::Status Status(grpc::ServerContext* context,
                       const v1::StatusRequest* request,
                       v1::StatusResponse* response) override;
+  grpc::Status GetDrift(grpc::ServerContext* context,
+                        const v1::GetDriftRequest* request,
+                        v1::GetDriftResponse* response) override;
+  grpc::Status WatchDrift(grpc::ServerContext* context,
+                          const v1::WatchDriftRequest* request,
+                          grpc::ServerWriter<v1::DriftEvent>* writer) override;
   grpc::Status Stop(grpc::ServerContext* context,
                     const v1::StopRequest* request,
                     v1::StopResponse* response) override;
@@ -39,6 +48,7 @@ class AgentService final : public v1::Agent::Service {
 
  private:
   Engine& engine_;
+  DriftWatcher* drift_;
   Host& host_;
 };
 
