@@ -215,6 +215,22 @@ void DriftWatcher::Watch(const v1::Catalog& catalog,
   {
     std::lock_guard<std::mutex> lock(mutex_);
     pending_ = std::move(kept);
+    paused_ = std::max(0, paused_ - 1);
+  }
+  uint64_t one = 1;
+  ssize_t ignored = write(wake_fd_, &one, sizeof one);
+  (void)ignored;
+}
+
+void DriftWatcher::Pause() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  ++paused_;
+}
+
+void DriftWatcher::Resume() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    paused_ = std::max(0, paused_ - 1);
   }
   uint64_t one = 1;
   ssize_t ignored = write(wake_fd_, &one, sizeof one);
@@ -454,9 +470,11 @@ void DriftWatcher::Run() {
   bool watching = false;
   while (true) {
     bool setup = false;
+    bool paused = false;
     {
       std::lock_guard<std::mutex> lock(mutex_);
       if (stopping_) return;
+      paused = paused_ > 0;
       if (pending_.has_value()) {
         catalog_ = std::move(*pending_->mutable_catalog());
         fingerprint_key_ = pending_->fingerprint_key();
@@ -518,8 +536,11 @@ void DriftWatcher::Run() {
       (void)ignored;
     }
     if (fds[0].revents & POLLIN) ReadInotify();
-    if (!watching) {
+    if (!watching || (paused && !setup)) {
+      // Nothing applied yet, or an apply is changing the host: its changes
+      // are not drift.
       dirty_.clear();
+      if (paused) std::this_thread::sleep_for(std::chrono::milliseconds(50));
       continue;
     }
     if (engine_.busy()) {

@@ -75,6 +75,12 @@ class DriftWatcher {
   void Watch(const v1::Catalog& catalog, const std::string& fingerprint_key,
              const std::vector<v1::ResourceRef>& not_converged);
 
+  // Bracket an Apply: Pause before it, then Watch (its catalog) or Resume
+  // (it never started). What the apply itself changes is no drift, and
+  // must not be checked against the catalog it replaces.
+  void Pause();
+  void Resume();
+
   v1::GetDriftResponse Get(uint64_t after_seq);
 
   // The events after `after_seq`; waits up to `wait` for one when there is
@@ -111,6 +117,7 @@ class DriftWatcher {
   // A catalog Watch() gave, for the thread to take.
   std::optional<v1::CheckRequest> pending_;
   bool watching_ = false;
+  int paused_ = 0;  // Applies in progress (Pause without Watch/Resume).
   std::string host_name_;
   std::string catalog_digest_;
   std::deque<v1::DriftEvent> events_;

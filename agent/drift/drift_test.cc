@@ -73,9 +73,12 @@ class DriftTest : public ::testing::Test {
     }
     ApplyOptions apply;
     apply.fingerprint_key = "key";
+    int64_t before = watcher_->Get(0).last_full_check_ms();
+    watcher_->Pause();
     ASSERT_TRUE(
         engine_->Apply(catalog, apply, [](const v1::ApplyEvent&) {}).ok());
-    int64_t before = watcher_->Get(0).last_full_check_ms();
+    // Time for the watcher to see the apply's own changes, were it to look.
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
     watcher_->Watch(catalog, "key", {});
     // The full check that follows a Watch: done before the test edits.
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
@@ -139,6 +142,18 @@ TEST_F(DriftTest, AnEditIsReportedThenItsRepairResolves) {
   EXPECT_EQ(resolved->state(), v1::DriftEvent::STATE_RESOLVED);
   EXPECT_EQ(resolved->first_seen_ms(), e->first_seen_ms());
   EXPECT_EQ(watcher_->Get(0).current_size(), 0);
+}
+
+TEST_F(DriftTest, AnApplyIsNotDrift) {
+  v1::Catalog c;
+  *c.add_resources() = File(Path("etc/app.conf"), "v1\n");
+  ApplyAndWatch(c);
+  v1::Catalog next;
+  *next.add_resources() = File(Path("etc/app.conf"), "v2\n");
+  ApplyAndWatch(next);
+  EXPECT_FALSE(Next(0, 1).has_value())
+      << "the apply's own change was taken for drift: "
+      << watcher_->Get(0).DebugString();
 }
 
 TEST_F(DriftTest, AChmodIsReported) {

@@ -119,6 +119,7 @@ grpc::Status AgentService::Apply(grpc::ServerContext* context,
   // notification owed to one not reached is paid by the next apply.
   options.stop_requested = [context] { return context->IsCancelled(); };
   bool sent = true;
+  if (drift_ != nullptr) drift_->Pause();
   std::vector<v1::ResourceRef> not_converged;
   absl::Status status = engine_.Apply(
       request->catalog(), options, [&](const v1::ApplyEvent& event) {
@@ -130,10 +131,13 @@ grpc::Status AgentService::Apply(grpc::ServerContext* context,
       });
   // Drift is measured from what this apply left: watch it now (unless the
   // apply never started: busy, a bad catalog).
-  if (drift_ != nullptr &&
-      (status.ok() || status.code() != absl::StatusCode::kFailedPrecondition)) {
-    drift_->Watch(request->catalog(), request->fingerprint_key(),
-                  not_converged);
+  if (drift_ != nullptr) {
+    if (status.ok() || status.code() != absl::StatusCode::kFailedPrecondition) {
+      drift_->Watch(request->catalog(), request->fingerprint_key(),
+                    not_converged);
+    } else {
+      drift_->Resume();
+    }
   }
   // Give back what the catalog and its events took: an idle agent should
   // be small.
