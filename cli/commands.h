@@ -29,6 +29,9 @@ int Agent(const std::vector<std::string>& args);
 int Plan(const std::vector<std::string>& args);
 // cairn apply PLANFILE | PATH...: rolls the changes out, exactly as planned.
 int Apply(const std::vector<std::string>& args);
+// cairn drift PATH...: how the targeted hosts drifted from what was
+// applied, as their agents noticed; --watch follows it live.
+int Drift(const std::vector<std::string>& args);
 // cairn lock status|break: the fleet's lock in the state store.
 int Lock(const std::vector<std::string>& args);
 // cairn history [--host NAME]: past applies from the state store.

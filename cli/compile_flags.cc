@@ -144,10 +144,12 @@ bool ParseCommandLine(
   return true;
 }
 
-void PrintDiagnostics(const Compiled& compiled, const std::string& color) {
+void PrintDiagnostics(const Compiled& compiled, const std::string& color,
+                      std::string_view skip_code) {
   RenderOptions render;
   render.color = UseColor(color);
   for (const Diagnostic& d : compiled.diagnostics.diagnostics()) {
+    if (!skip_code.empty() && d.code() == skip_code) continue;
     std::string text = RenderText(d, compiled.sources, render);
     std::fwrite(text.data(), 1, text.size(), stderr);
   }

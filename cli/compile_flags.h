@@ -75,8 +75,10 @@ struct Compiled {
 absl::StatusOr<std::unique_ptr<Compiled>> ParseAndCompile(
     const CompileFlags& flags);
 
-// Prints every diagnostic of `compiled` on stderr.
-void PrintDiagnostics(const Compiled& compiled, const std::string& color);
+// Prints every diagnostic of `compiled` on stderr, but those whose code is
+// `skip_code` ("W0003"; none when empty).
+void PrintDiagnostics(const Compiled& compiled, const std::string& color,
+                      std::string_view skip_code = "");
 
 }  // namespace cairn::cli
 

@@ -16,7 +16,6 @@
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
-#include <ctime>
 #include <iostream>
 #include <map>
 #include <mutex>
@@ -30,11 +29,11 @@
 #include "base/strings.h"
 #include "cli/commands.h"
 #include "cli/compile_flags.h"
+#include "cli/drift_store.h"
 #include "cli/files.h"
-#include "compiler/vault/vault.h"
+#include "cli/fleet_load.h"
 #include "controller/controller.h"
 #include "dns/dns.h"
-#include "google/protobuf/util/json_util.h"
 #include "lang/source/source.h"
 #include "openssl/sha.h"
 #include "proto/cairn/v1/plan.pb.h"
@@ -43,59 +42,7 @@
 namespace cairn::cli {
 namespace {
 
-constexpr int kExitChanges = 2;  // plan --detailed-exitcode: changes.
 constexpr int kLeaseSeconds = 60;
-
-// Flags of plan and apply besides the compile flags.
-struct FleetFlags {
-  std::vector<std::string> hosts, tags, zones;
-  std::string state, tls_dir;
-  int parallelism = 0;
-  int timeout = 60;
-  int confirm_timeout = 0;
-  int lock_timeout = 0;
-  bool insecure = false;
-  bool verbose = false;
-  // plan
-  std::string out;
-  bool json = false;
-  bool detailed_exitcode = false;
-  // apply
-  bool yes = false;
-  int limit = 20;
-
-  bool Take(const std::vector<std::string>& a, size_t& i) {
-    bool has_value = i + 1 < a.size();
-    auto number = [&](int& n) {
-      n = std::atoi(a[++i].c_str());
-      return true;
-    };
-    if (a[i] == "--host" && has_value) return hosts.push_back(a[++i]), true;
-    if (a[i] == "--tag" && has_value) return tags.push_back(a[++i]), true;
-    if (a[i] == "--zone" && has_value) return zones.push_back(a[++i]), true;
-    if (a[i] == "--state" && has_value) return state = a[++i], true;
-    if (a[i] == "--tls-dir" && has_value) return tls_dir = a[++i], true;
-    if (a[i] == "--out" && has_value) return out = a[++i], true;
-    if (a[i] == "--parallelism" && has_value) return number(parallelism);
-    if (a[i] == "--timeout" && has_value) return number(timeout);
-    if (a[i] == "--confirm-timeout" && has_value)
-      return number(confirm_timeout);
-    if (a[i] == "--lock-timeout" && has_value) return number(lock_timeout);
-    if (a[i] == "--limit" && has_value) return number(limit);
-    if (a[i] == "--json") return json = true;
-    if (a[i] == "--detailed-exitcode") return detailed_exitcode = true;
-    if (a[i] == "--insecure") return insecure = true;
-    if (a[i] == "--yes" || a[i] == "-y") return yes = true;
-    if (a[i] == "-v" || a[i] == "--verbose") return verbose = true;
-    return false;
-  }
-};
-
-int Fail(const char* command, const std::string& what,
-         int code = kExitFindings) {
-  std::fprintf(stderr, "cairn %s: %s\n", command, what.c_str());
-  return code;
-}
 
 std::string Sha256Hex(const std::string& bytes) {
   unsigned char digest[SHA256_DIGEST_LENGTH];
@@ -110,163 +57,12 @@ std::string Sha256Hex(const std::string& bytes) {
   return hex;
 }
 
-int64_t Now() { return static_cast<int64_t>(std::time(nullptr)); }
-
-std::string Rfc3339(int64_t seconds) {
-  std::time_t t = static_cast<std::time_t>(seconds);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buffer[32];
-  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buffer;
-}
-
 std::string Who() {
   std::string user;
   if (const passwd* pw = getpwuid(getuid())) user = pw->pw_name;
   char host[256] = {};
   gethostname(host, sizeof host - 1);
   return StrCat(user.empty() ? "?" : user, "@", host);
-}
-
-bool IsDirectory(const std::string& path) {
-  struct stat st;
-  return stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-std::string Dirname(const std::string& path) {
-  size_t slash = path.rfind('/');
-  if (slash == std::string::npos) return ".";
-  return slash == 0 ? "/" : path.substr(0, slash);
-}
-
-// A path of the configuration, relative to its root unless absolute.
-std::string UnderRoot(const std::string& root, const std::string& path) {
-  if (path.empty() || path[0] == '/' || path.find("://") != std::string::npos) {
-    return path;  // Absolute, or a URL (postgresql://...).
-  }
-  return root == "." ? path : StrCat(root, "/", path);
-}
-
-void PrintJson(const google::protobuf::Message& message) {
-  std::string json;
-  google::protobuf::util::JsonPrintOptions options;
-  options.add_whitespace = true;
-  options.preserve_proto_field_names = true;
-  options.always_print_primitive_fields = true;
-  if (!google::protobuf::util::MessageToJsonString(message, &json, options)
-           .ok()) {
-    std::abort();  // Messages of the generated pool always print.
-  }
-  std::fputs(json.c_str(), stdout);
-}
-
-// Everything plan and apply know about the fleet once compiled.
-struct Fleet {
-  std::unique_ptr<Compiled> compiled;
-  std::string root;  // The configuration's directory.
-  std::string fingerprint_key;
-  std::unique_ptr<state::Store> store;
-  std::string store_location;
-  std::vector<controller::HostTarget> targets;
-  std::vector<controller::Outgoing> outgoing;
-  std::vector<const ZoneCatalog*> zones;
-  std::vector<dns::ZoneTarget> zone_targets;
-  int parallelism = 50;
-  // Guards `store` once threads share it (the rollout, the lock's renewer).
-  std::unique_ptr<std::mutex> store_mutex = std::make_unique<std::mutex>();
-};
-
-// Compiles, opens the store and selects the targets. A message for stderr
-// when it cannot go on.
-absl::StatusOr<Fleet> Load(const CompileFlags& flags, const FleetFlags& f) {
-  Fleet fleet;
-  absl::StatusOr<std::unique_ptr<Compiled>> compiled = ParseAndCompile(flags);
-  if (!compiled.ok()) return compiled.status();
-  fleet.compiled = std::move(*compiled);
-  PrintDiagnostics(*fleet.compiled, flags.color);
-  if (fleet.compiled->diagnostics.has_errors()) {
-    return absl::InvalidArgumentError(
-        "the configuration has errors; nothing was planned");
-  }
-  const CompileResult& result = fleet.compiled->result;
-  const std::string& first = flags.paths.front();
-  fleet.root = IsDirectory(first) ? first : Dirname(first);
-  fleet.fingerprint_key =
-      vault::FingerprintKey(flags.options.vault_password.value_or(""));
-
-  const v1::Fleet& settings = result.fleet;
-  fleet.store_location = !f.state.empty() ? f.state
-                         : !settings.state().empty()
-                             ? UnderRoot(fleet.root, settings.state())
-                             : StrCat(fleet.root, "/.cairn/state.db");
-  absl::StatusOr<std::unique_ptr<state::Store>> store =
-      state::Store::Open(fleet.store_location);
-  if (!store.ok()) return store.status();
-  fleet.store = std::move(*store);
-  fleet.parallelism = f.parallelism > 0            ? f.parallelism
-                      : settings.parallelism() > 0 ? settings.parallelism()
-                                                   : 50;
-  std::string tls_dir = f.tls_dir;
-  if (tls_dir.empty()) {
-    if (const char* env = std::getenv("CAIRN_TLS_DIR")) tls_dir = env;
-  }
-  if (tls_dir.empty()) {
-    tls_dir =
-        UnderRoot(fleet.root, settings.tls_dir().empty() ? std::string("tls")
-                                                         : settings.tls_dir());
-  }
-  int port = settings.agent_port() > 0 ? settings.agent_port() : 7443;
-
-  // The hosts asked for.
-  std::set<std::string> known;
-  for (const v1::Catalog& c : result.catalogs) known.insert(c.host().name());
-  for (const std::string& h : f.hosts) {
-    if (!known.count(h)) {
-      return absl::InvalidArgumentError(
-          StrCat("--host ", h, ": no host is named ", h));
-    }
-  }
-  for (const v1::Catalog& catalog : result.catalogs) {
-    const v1::Host& host = catalog.host();
-    bool wanted = f.hosts.empty() && f.tags.empty() && f.zones.empty();
-    wanted |=
-        std::find(f.hosts.begin(), f.hosts.end(), host.name()) != f.hosts.end();
-    for (const std::string& tag : f.tags) {
-      wanted |= std::find(host.tags().begin(), host.tags().end(), tag) !=
-                host.tags().end();
-    }
-    if (!wanted) continue;
-    controller::HostTarget target;
-    target.declared = catalog;
-    target.agent.address =
-        host.agent().empty() ? StrCat(host.address(), ":", port) : host.agent();
-    target.agent.tls_dir = tls_dir;
-    target.agent.insecure = f.insecure;
-    target.agent.deadline = std::chrono::seconds(f.timeout);
-    if (!f.insecure && !StartsWith(target.agent.address, "unix:")) {
-      // The agent's certificate names the host (cairn ca issue DIR NAME).
-      target.agent.server_name = host.name();
-    }
-    fleet.targets.push_back(std::move(target));
-  }
-
-  // Zones: all of them when no filter is given, else those named.
-  for (const ZoneCatalog& zone : result.zones) {
-    bool wanted = f.hosts.empty() && f.tags.empty() && f.zones.empty();
-    wanted |= std::find(f.zones.begin(), f.zones.end(), zone.zone.name()) !=
-              f.zones.end();
-    if (!wanted) continue;
-    dns::ZoneTarget target;
-    target.zone = zone.zone;
-    for (const v1::Resource& r : zone.records) {
-      v1::DnsRecord record;
-      if (r.spec().UnpackTo(&record)) target.records.push_back(record);
-    }
-    fleet.zones.push_back(&zone);
-    fleet.zone_targets.push_back(std::move(target));
-  }
-  return fleet;
 }
 
 // Reads what the store says each target holds, and works out what each is
@@ -350,10 +146,15 @@ v1::Plan MakePlan(Fleet& fleet, const CompileFlags& flags, int timeout) {
   return plan;
 }
 
-void PrintPlan(const v1::Plan& plan, bool color) {
+// Prints `plan`; under each host's header, the drift the state store knows
+// of it.
+void PrintPlan(const v1::Plan& plan, bool color, state::Store& store) {
   std::string out;
   for (const v1::HostPlan& h : plan.hosts()) {
-    StrAppend(&out, controller::HostPlanText(h, color));
+    std::string text = controller::HostPlanText(h, color);
+    size_t header = text.find('\n') + 1;
+    text.insert(header, KnownDrift(store, h.host()));
+    StrAppend(&out, text);
   }
   for (const v1::ZonePlan& z : plan.zones()) {
     StrAppend(&out, controller::ZonePlanText(z, color));
@@ -877,7 +678,7 @@ int Plan(const std::vector<std::string>& args) {
   if (f.json) {
     PrintJson(plan);
   } else {
-    PrintPlan(plan, UseColor(flags.color));
+    PrintPlan(plan, UseColor(flags.color), *fleet->store);
   }
   if (!f.out.empty()) {
     std::string bytes;
@@ -976,7 +777,7 @@ int Apply(const std::vector<std::string>& args) {
     return Fail("apply", std::string(read.message()));
   }
   plan = MakePlan(*fleet, flags, f.timeout);
-  PrintPlan(plan, color);
+  PrintPlan(plan, color, *fleet->store);
   int changes = controller::ChangeCount(plan);
   if (changes == 0 && !PlanHasErrors(plan)) {
     // Still records each host's catalog, so that what it holds is known.

@@ -29,6 +29,9 @@ Commands:
   apply PLANFILE|PATH...
                      apply a saved plan exactly, or plan, confirm and apply
                      (--yes, --host NAME, --tag TAG, -v)
+  drift PATH...      how hosts drifted from what was applied, as their
+                     agents noticed (--host NAME, --tag TAG, --json,
+                     --exit-code, --watch, --notify-command CMD)
   lock status|break  the fleet's lock in the state store
   history            past applies (--host NAME, --limit N)
   graph PATH...      the apply order of each host's resources as Graphviz
@@ -43,7 +46,7 @@ Commands:
                      encrypt-string ("cairn vault help" for more)
   help               show this text
 
-check, compile, graph, plan, apply and agent take: -p NAME=VALUE, --params-file FILE,
+check, compile, graph, plan, apply, drift and agent take: -p NAME=VALUE, --params-file FILE,
 --vault-password-file FILE (or CAIRN_VAULT_PASSWORD), --module-path DIR.
 
 Exit status: 0 success, 1 mistakes found, 2 bad usage or unreadable input.
@@ -72,6 +75,7 @@ int main(int argc, char** argv) {
   if (command == "agent") return cairn::cli::Agent(args);
   if (command == "plan") return cairn::cli::Plan(args);
   if (command == "apply") return cairn::cli::Apply(args);
+  if (command == "drift") return cairn::cli::Drift(args);
   if (command == "lock") return cairn::cli::Lock(args);
   if (command == "history") return cairn::cli::History(args);
   if (command == "vault") return cairn::cli::Vault(args);

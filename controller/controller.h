@@ -5,7 +5,8 @@
 // catalog and its last applied one into what the agent is sent (declared
 // resources, plus the removal of what is no longer declared), asks every
 // agent what that would change (in parallel), and rolls an apply out in the
-// order and batches the configuration asks for.
+// order and batches the configuration asks for. It also reads, and renders,
+// how hosts drifted from what was applied.
 
 #include <atomic>
 #include <chrono>
@@ -18,6 +19,7 @@
 #include "agent/client/client.h"
 #include "proto/cairn/v1/agent.pb.h"
 #include "proto/cairn/v1/catalog.pb.h"
+#include "proto/cairn/v1/drift.pb.h"
 #include "proto/cairn/v1/plan.pb.h"
 
 namespace cairn::controller {
@@ -76,6 +78,16 @@ std::vector<v1::HostPlan> PlanHosts(const std::vector<HostTarget>& targets,
 v1::HostPlan PlanHost(agent::AgentClient& client, const std::string& host,
                       const std::string& address, const Outgoing& outgoing,
                       std::string_view fingerprint_key);
+
+// Runs `work(i)` for every i below `n`, on at most `parallelism` threads
+// at once (on the caller's alone when n <= 1); returns when all are done.
+void ForEachParallel(size_t n, int parallelism,
+                     const std::function<void(size_t)>& work);
+
+// How a failed call to an agent shows in a plan or drift report:
+// UNREACHABLE when it did not answer (Unavailable, DeadlineExceeded),
+// ERROR otherwise.
+v1::PlanStatus FailureStatus(const absl::Status& status);
 
 // Whether two plans of one host ask for exactly the same changes.
 bool SameChanges(const v1::HostPlan& a, const v1::HostPlan& b);
@@ -140,6 +152,61 @@ std::string EventText(const std::string& host, const v1::ApplyEvent& event,
 
 // How many changes a plan holds (every host and zone).
 int ChangeCount(const v1::Plan& plan);
+
+// ---- Drift ----------------------------------------------------------------
+
+// One host whose drift to read.
+struct DriftTarget {
+  std::string host;
+  agent::ClientOptions agent;
+  // The last event seq already read (from the state store): only later
+  // events are asked for. 0 for every event the agent kept.
+  uint64_t after_seq = 0;
+};
+
+// Asks one agent (GetDrift) for its drift and the events after
+// `after_seq`; `address` names it in messages. When the agent's last seq
+// is below `after_seq`, its queue started over: every kept event is asked
+// for again and `queue_restarted` set. `events_lost` counts the seqs its
+// queue dropped after `after_seq` (none on a first read, after_seq 0). A
+// failed call is UNREACHABLE or ERROR, as in a plan.
+v1::HostDrift ReadDrift(agent::AgentClient& client, const std::string& host,
+                        const std::string& address, uint64_t after_seq);
+
+// ReadDrift of every target, at most `parallelism` at a time: one
+// HostDrift per target, in order, never left out.
+std::vector<v1::HostDrift> ReadDrifts(const std::vector<DriftTarget>& targets,
+                                      int parallelism);
+
+// Text for people; `now_ms` (milliseconds since the epoch) dates events
+// ("12 s ago").
+// The drift of one host: a header (`host web (ADDR): 2 resources
+// drifted`, `no drift`, `not watching (nothing applied yet)`,
+// `UNREACHABLE: ...`), then each resource that differs now (`! file
+// /etc/motd: drifted 12 s ago (noticed by watch)`) with its attribute
+// changes and content diff, secrets as "(secret changed)", then the events
+// of `drift.events` one line each.
+std::string HostDriftText(const v1::HostDrift& drift, int64_t now_ms,
+                          bool color);
+// One event of `host` as it happens (cairn drift --watch): a line, `web: !
+// file /etc/motd: drifted just now (noticed by watch)`, `= ...: resolved`,
+// `* ...: healed`, `x ...: heal failed: WHY`, and for drifted and heal
+// failed the attribute changes and diff under it, each line prefixed with
+// the host.
+std::string DriftEventText(const std::string& host, const v1::DriftEvent& event,
+                           int64_t now_ms, bool color);
+// The state of a drift event as the state store and --notify-command name
+// it: "drifted", "resolved", "healed", "heal_failed".
+std::string DriftStateName(v1::DriftEvent::State state);
+// The summary line: "Drift: 3 resources drifted on 2 of 5 hosts; ...".
+std::string DriftSummary(const v1::DriftReport& report);
+// Under a host of a plan, the drift the state store knows of: "  (2
+// resources drifted since the last apply, last seen 3 min ago: cairn
+// drift)".
+std::string KnownDriftNote(int drifted, int64_t seconds_ago);
+// A duration for people: "just now" under a second, else "12 s ago",
+// "3 min ago", "2 h ago", "4 d ago".
+std::string Ago(int64_t ms);
 
 }  // namespace cairn::controller
 

@@ -6,6 +6,7 @@
 #include <mutex>
 #include <thread>
 
+#include "agent/client/fake_agent.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -280,6 +281,200 @@ TEST(Render, SecretsShowAsChangedNeverAsFingerprints) {
   EXPECT_THAT(text, HasSubstr("~ file /etc/key"));
   EXPECT_THAT(text, HasSubstr("content: (secret changed)"));
   EXPECT_THAT(text, ::testing::Not(HasSubstr("1a2b3c4d")));
+}
+
+constexpr int64_t kNow = 1'000'000'000'000;  // ms since the epoch.
+
+v1::DriftEvent Event(v1::DriftEvent::State state, const std::string& id,
+                     int64_t ago_ms) {
+  v1::DriftEvent e;
+  e.set_seq(7);
+  e.set_host("web");
+  e.mutable_diff()->mutable_resource()->set_kind("file");
+  e.mutable_diff()->mutable_resource()->set_id(id);
+  e.mutable_diff()->set_action(state == v1::DriftEvent::STATE_DRIFTED
+                                   ? v1::ResourceDiff::ACTION_UPDATE
+                                   : v1::ResourceDiff::ACTION_NONE);
+  e.set_state(state);
+  e.set_first_seen_ms(kNow - ago_ms);
+  e.set_at_ms(kNow - ago_ms);
+  e.set_noticed_by(v1::DriftEvent::SOURCE_WATCH);
+  return e;
+}
+
+void Change(v1::DriftEvent& e, const std::string& field,
+            const std::string& current, const std::string& desired) {
+  v1::FieldChange* c = e.mutable_diff()->add_changes();
+  c->set_field(field);
+  c->set_current(current);
+  c->set_desired(desired);
+}
+
+TEST(Render, HostDrift) {
+  v1::HostDrift drift;
+  drift.set_host("web");
+  drift.set_agent("10.200.0.1:7443");
+  drift.set_status(v1::PLAN_STATUS_OK);
+  drift.set_watching(true);
+  drift.set_last_full_check_ms(kNow - 180'000);
+  v1::DriftEvent motd = Event(v1::DriftEvent::STATE_DRIFTED, "/etc/motd", 0);
+  motd.set_first_seen_ms(kNow - 12'000);  // Changed again since.
+  Change(motd, "content", "hand", "cairn");
+  motd.mutable_diff()->set_text_diff(
+      "--- /etc/motd\n+++ /etc/motd (desired)\n-hand\n+cairn\n");
+  v1::DriftEvent key =
+      Event(v1::DriftEvent::STATE_HEAL_FAILED, "/etc/key", 3'600'000);
+  key.set_noticed_by(v1::DriftEvent::SOURCE_PERIODIC);
+  key.set_error("held back: healed 3 times in 10 min");
+  Change(key, "content", "(secret:1a2b3c4d)", "(secret:5e6f7a8b)");
+  Change(key, "mode", "0644", "0600");
+  *drift.add_current() = motd;
+  *drift.add_current() = key;
+  v1::DriftEvent resolved =
+      Event(v1::DriftEvent::STATE_RESOLVED, "/etc/hosts", 65'000);
+  resolved.set_noticed_by(v1::DriftEvent::SOURCE_SERVICE_POLL);
+  *drift.add_events() = resolved;
+  *drift.add_events() =
+      Event(v1::DriftEvent::STATE_HEALED, "/etc/issue", 3 * 86'400'000LL);
+  EXPECT_EQ(HostDriftText(drift, kNow, false),
+            "host web (10.200.0.1:7443): 2 resources drifted (last full "
+            "check 3 min ago)\n"
+            "  ! file /etc/motd: drifted 12 s ago (noticed by watch)\n"
+            "      --- /etc/motd\n"
+            "      +++ /etc/motd (desired)\n"
+            "      -hand\n"
+            "      +cairn\n"
+            "  x file /etc/key: heal failed 60 min ago (noticed by periodic "
+            "check): held back: healed 3 times in 10 min\n"
+            "      content: (secret changed)\n"
+            "      mode: 0644 -> 0600\n"
+            "  events since the last look:\n"
+            "    = file /etc/hosts: resolved 65 s ago (noticed by service "
+            "poll)\n"
+            "    * file /etc/issue: healed 3 d ago (noticed by watch)\n");
+  EXPECT_THAT(HostDriftText(drift, kNow, false),
+              ::testing::Not(HasSubstr("1a2b3c4d")));
+}
+
+TEST(Render, DriftHeaders) {
+  v1::HostDrift drift;
+  drift.set_host("db");
+  drift.set_agent("unix:/run/a.sock");
+  drift.set_status(v1::PLAN_STATUS_UNREACHABLE);
+  drift.set_error("failed to connect to all addresses");
+  EXPECT_EQ(HostDriftText(drift, kNow, false),
+            "host db (unix:/run/a.sock): UNREACHABLE: failed to connect to "
+            "all addresses\n");
+  drift.set_status(v1::PLAN_STATUS_ERROR);
+  drift.set_error("permission denied");
+  EXPECT_EQ(HostDriftText(drift, kNow, false),
+            "host db (unix:/run/a.sock): ERROR: permission denied\n");
+  drift.set_status(v1::PLAN_STATUS_OK);
+  drift.clear_error();
+  EXPECT_EQ(HostDriftText(drift, kNow, false),
+            "host db (unix:/run/a.sock): not watching (nothing applied "
+            "yet)\n");
+  drift.set_watching(true);
+  drift.set_events_lost(5);
+  drift.set_queue_restarted(true);
+  EXPECT_EQ(HostDriftText(drift, kNow, false),
+            "host db (unix:/run/a.sock): no drift\n"
+            "  (its agent's event queue started over: the events read "
+            "before are forgotten)\n"
+            "  (5 events were dropped from the agent's queue before they "
+            "were read)\n");
+}
+
+TEST(Render, DriftEventsAsTheyHappen) {
+  v1::DriftEvent e = Event(v1::DriftEvent::STATE_DRIFTED, "/etc/motd", 300);
+  Change(e, "mode", "0600", "0644");
+  EXPECT_EQ(DriftEventText("web", e, kNow, false),
+            "web: ! file /etc/motd: drifted just now (noticed by watch)\n"
+            "web:       mode: 0600 -> 0644\n");
+  EXPECT_EQ(DriftEventText("web", e, kNow, true),
+            "web: \033[33m! file /etc/motd\033[0m: drifted just now "
+            "(noticed by watch)\n"
+            "web:       mode: 0600 -> 0644\n");
+  v1::DriftEvent healed = Event(v1::DriftEvent::STATE_HEALED, "/etc/motd", 0);
+  Change(healed, "mode", "0600", "0644");  // Not shown: it matches now.
+  EXPECT_EQ(DriftEventText("web", healed, kNow, false),
+            "web: * file /etc/motd: healed just now (noticed by watch)\n");
+}
+
+TEST(Render, DriftSummaryAndPlanNote) {
+  v1::DriftReport report;
+  v1::HostDrift* web = report.add_hosts();
+  web->set_status(v1::PLAN_STATUS_OK);
+  web->set_watching(true);
+  *web->add_current() = Event(v1::DriftEvent::STATE_DRIFTED, "/a", 0);
+  *web->add_current() = Event(v1::DriftEvent::STATE_DRIFTED, "/b", 0);
+  v1::HostDrift* fresh = report.add_hosts();
+  fresh->set_status(v1::PLAN_STATUS_OK);
+  report.add_hosts()->set_status(v1::PLAN_STATUS_UNREACHABLE);
+  EXPECT_EQ(DriftSummary(report),
+            "Drift: 2 resources drifted on 1 of 3 hosts; 1 not watching; 1 "
+            "UNREACHABLE.\n");
+  EXPECT_EQ(KnownDriftNote(1, 180),
+            "  (1 resource drifted since the last apply, last seen 3 min "
+            "ago: cairn drift)\n");
+  EXPECT_EQ(DriftStateName(v1::DriftEvent::STATE_HEAL_FAILED), "heal_failed");
+  EXPECT_EQ(DriftStateName(v1::DriftEvent::STATE_RESOLVED), "resolved");
+  EXPECT_EQ(Ago(999), "just now");
+  EXPECT_EQ(Ago(119'999), "119 s ago");
+  EXPECT_EQ(Ago(7'199'999), "119 min ago");
+  EXPECT_EQ(Ago(7'200'000), "2 h ago");
+  EXPECT_EQ(Ago(48 * 3'600'000LL), "2 d ago");
+}
+
+TEST(ReadDrift, EventsAfterTheLastSeen) {
+  agent::FakeAgent fake;
+  v1::GetDriftResponse response;
+  response.set_watching(true);
+  response.set_catalog_digest("abc");
+  *response.add_current() = Event(v1::DriftEvent::STATE_DRIFTED, "/a", 0);
+  fake.SetResponse(response);
+  for (uint64_t seq = 5; seq <= 8; ++seq) fake.Add(seq);
+  DriftTarget target{"web", {}, 6};
+  target.agent.address = fake.address();
+  DriftTarget gone{"db", {}, 0};
+  gone.agent.address = fake.address() + ".gone";
+  gone.agent.deadline = std::chrono::seconds(1);
+  std::vector<v1::HostDrift> drifts = ReadDrifts({target, gone}, 2);
+  ASSERT_EQ(drifts.size(), 2u);
+  const v1::HostDrift& web = drifts[0];
+  EXPECT_EQ(web.host(), "web");
+  EXPECT_EQ(web.agent(), fake.address());
+  EXPECT_EQ(web.status(), v1::PLAN_STATUS_OK);
+  EXPECT_TRUE(web.watching());
+  EXPECT_EQ(web.catalog_digest(), "abc");
+  EXPECT_EQ(web.current_size(), 1);
+  ASSERT_EQ(web.events_size(), 2);
+  EXPECT_EQ(web.events(0).seq(), 7u);
+  EXPECT_EQ(web.last_seq(), 8u);
+  EXPECT_EQ(web.events_lost(), 0u);
+  EXPECT_FALSE(web.queue_restarted());
+  EXPECT_EQ(drifts[1].host(), "db");
+  EXPECT_EQ(drifts[1].status(), v1::PLAN_STATUS_UNREACHABLE);
+  EXPECT_FALSE(drifts[1].error().empty());
+}
+
+TEST(ReadDrift, LostEventsAndARestartedQueue) {
+  agent::FakeAgent fake;
+  fake.Add(10);
+  fake.Add(11);
+  auto client = agent::AgentClient::Connect({fake.address()});
+  ASSERT_TRUE(client.ok()) << client.status();
+  // Read up to 4 before: 5 to 9 were dropped from the queue.
+  v1::HostDrift drift = ReadDrift(**client, "web", fake.address(), 4);
+  EXPECT_EQ(drift.events_lost(), 5u);
+  EXPECT_EQ(drift.events_size(), 2);
+  // Read up to 30 before: the agent's queue started over.
+  drift = ReadDrift(**client, "web", fake.address(), 30);
+  EXPECT_TRUE(drift.queue_restarted());
+  EXPECT_EQ(drift.events_size(), 2);  // Every event kept.
+  EXPECT_EQ(drift.last_seq(), 11u);
+  EXPECT_EQ(drift.events_lost(), 0u);
+  EXPECT_EQ(fake.asked(), (std::vector<uint64_t>{4, 30, 0}));
 }
 
 }  // namespace

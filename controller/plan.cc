@@ -11,6 +11,29 @@
 
 namespace cairn::controller {
 
+void ForEachParallel(size_t n, int parallelism,
+                     const std::function<void(size_t)>& work) {
+  std::atomic<size_t> next{0};
+  auto worker = [&] {
+    for (size_t i; (i = next++) < n;) work(i);
+  };
+  if (n <= 1) {
+    worker();
+    return;
+  }
+  size_t threads = std::clamp<size_t>(parallelism, 1, n);
+  std::vector<std::thread> pool;
+  for (size_t t = 0; t < threads; ++t) pool.emplace_back(worker);
+  for (std::thread& t : pool) t.join();
+}
+
+v1::PlanStatus FailureStatus(const absl::Status& status) {
+  return status.code() == absl::StatusCode::kUnavailable ||
+                 status.code() == absl::StatusCode::kDeadlineExceeded
+             ? v1::PLAN_STATUS_UNREACHABLE
+             : v1::PLAN_STATUS_ERROR;
+}
+
 v1::HostPlan PlanHost(agent::AgentClient& client, const std::string& host,
                       const std::string& address, const Outgoing& outgoing,
                       std::string_view fingerprint_key) {
@@ -22,11 +45,7 @@ v1::HostPlan PlanHost(agent::AgentClient& client, const std::string& host,
   request.set_fingerprint_key(std::string(fingerprint_key));
   absl::StatusOr<v1::CheckResponse> response = client.Check(request);
   if (!response.ok()) {
-    absl::StatusCode code = response.status().code();
-    plan.set_status(code == absl::StatusCode::kUnavailable ||
-                            code == absl::StatusCode::kDeadlineExceeded
-                        ? v1::PLAN_STATUS_UNREACHABLE
-                        : v1::PLAN_STATUS_ERROR);
+    plan.set_status(FailureStatus(response.status()));
     plan.set_error(std::string(response.status().message()));
     return plan;
   }
@@ -58,32 +77,21 @@ std::vector<v1::HostPlan> PlanHosts(const std::vector<HostTarget>& targets,
                                     std::string_view fingerprint_key,
                                     int parallelism) {
   std::vector<v1::HostPlan> plans(targets.size());
-  std::atomic<size_t> next{0};
-  auto work = [&] {
-    for (size_t i; (i = next++) < targets.size();) {
-      const HostTarget& target = targets[i];
-      const std::string& host = target.declared.host().name();
-      absl::StatusOr<std::unique_ptr<agent::AgentClient>> client =
-          agent::AgentClient::Connect(target.agent);
-      if (!client.ok()) {
-        plans[i].set_host(host);
-        plans[i].set_agent(target.agent.address);
-        plans[i].set_status(v1::PLAN_STATUS_ERROR);
-        plans[i].set_error(std::string(client.status().message()));
-        continue;
-      }
-      plans[i] = PlanHost(**client, host, target.agent.address, outgoing[i],
-                          fingerprint_key);
+  ForEachParallel(targets.size(), parallelism, [&](size_t i) {
+    const HostTarget& target = targets[i];
+    const std::string& host = target.declared.host().name();
+    absl::StatusOr<std::unique_ptr<agent::AgentClient>> client =
+        agent::AgentClient::Connect(target.agent);
+    if (!client.ok()) {
+      plans[i].set_host(host);
+      plans[i].set_agent(target.agent.address);
+      plans[i].set_status(v1::PLAN_STATUS_ERROR);
+      plans[i].set_error(std::string(client.status().message()));
+      return;
     }
-  };
-  size_t threads = std::clamp<size_t>(parallelism, 1, targets.size());
-  if (targets.size() <= 1) {
-    work();
-    return plans;
-  }
-  std::vector<std::thread> pool;
-  for (size_t t = 0; t < threads; ++t) pool.emplace_back(work);
-  for (std::thread& t : pool) t.join();
+    plans[i] = PlanHost(**client, host, target.agent.address, outgoing[i],
+                        fingerprint_key);
+  });
   return plans;
 }
 

@@ -125,6 +125,50 @@ std::vector<Migration> MakeMigrations() {
           " ON apply_targets (target, apply_id)",
       },
   });
+  // Booleans are integers (0/1) in both dialects, like every other
+  // column the store's logic reads with IntAt.
+  steps.push_back({
+      3,
+      "drift events and the latest drift report per host",
+      {
+          "CREATE TABLE drift_events ("
+          " target TEXT NOT NULL,"
+          " seq INTEGER NOT NULL,"
+          " kind TEXT NOT NULL,"
+          " resource_id TEXT NOT NULL,"
+          " state TEXT NOT NULL,"
+          " at_ms INTEGER NOT NULL,"
+          " body BLOB NOT NULL,"
+          " PRIMARY KEY (target, seq))",
+          "CREATE INDEX drift_events_by_time ON drift_events (at_ms)",
+          "CREATE TABLE drift_hosts ("
+          " target TEXT PRIMARY KEY,"
+          " last_seq INTEGER NOT NULL,"
+          " checked_at INTEGER NOT NULL,"
+          " watching INTEGER NOT NULL,"
+          " drifted INTEGER NOT NULL,"
+          " body BLOB NOT NULL)",
+      },
+      {
+          "CREATE TABLE drift_events ("
+          " target TEXT NOT NULL,"
+          " seq BIGINT NOT NULL,"
+          " kind TEXT NOT NULL,"
+          " resource_id TEXT NOT NULL,"
+          " state TEXT NOT NULL,"
+          " at_ms BIGINT NOT NULL,"
+          " body BYTEA NOT NULL,"
+          " PRIMARY KEY (target, seq))",
+          "CREATE INDEX drift_events_by_time ON drift_events (at_ms)",
+          "CREATE TABLE drift_hosts ("
+          " target TEXT PRIMARY KEY,"
+          " last_seq BIGINT NOT NULL,"
+          " checked_at BIGINT NOT NULL,"
+          " watching BIGINT NOT NULL,"
+          " drifted BIGINT NOT NULL,"
+          " body BYTEA NOT NULL)",
+      },
+  });
   return steps;
 }
 

@@ -50,6 +50,8 @@ constexpr char kFleetLock[] = "fleet";
 constexpr int64_t kLockKey = 0x636169726e4c4b;
 // LIMIT for "no limit": both dialects take a BIGINT.
 constexpr int64_t kNoLimit = int64_t{1} << 62;
+// How long drift events are kept.
+constexpr int64_t kDriftRetentionMs = int64_t{90} * 24 * 3600 * 1000;
 
 int64_t IntAt(const Row& row, size_t i) {
   int64_t value = 0;
@@ -97,22 +99,13 @@ class StoreImpl final : public Store {
 
   absl::StatusOr<std::optional<Snapshot>> LastApplied(
       std::string_view target) override {
-    std::lock_guard<std::mutex> lock(mu_);
-    std::optional<Snapshot> snapshot;
-    absl::Status status = Tx(Access::kRead, [&]() -> absl::Status {
-      auto rows = db_->Exec(
-          "SELECT target, digest, body, applied_at FROM snapshots"
-          " WHERE target = $1",
-          {Text(target)});
-      if (!rows.ok()) return rows.status();
-      if (rows->empty()) return absl::OkStatus();
-      const Row& row = rows->front();
-      snapshot =
-          Snapshot{StrAt(row, 0), StrAt(row, 1), StrAt(row, 2), IntAt(row, 3)};
-      return absl::OkStatus();
-    });
-    if (!status.ok()) return status;
-    return snapshot;
+    return SelectOne<Snapshot>(
+        "SELECT target, digest, body, applied_at FROM snapshots"
+        " WHERE target = $1",
+        {Text(target)}, [](const Row& row) {
+          return Snapshot{StrAt(row, 0), StrAt(row, 1), StrAt(row, 2),
+                          IntAt(row, 3)};
+        });
   }
 
   absl::StatusOr<int64_t> BeginApply(const ApplyRecord& record) override {
@@ -227,13 +220,10 @@ class StoreImpl final : public Store {
 
   absl::StatusOr<std::vector<ApplyRecord>> History(
       std::optional<std::string_view> target, int limit) override {
-    std::lock_guard<std::mutex> lock(mu_);
-    std::vector<ApplyRecord> records;
-    absl::Status status = Tx(Access::kRead, [&]() -> absl::Status {
-      return ReadHistory(target, limit, records);
-    });
-    if (!status.ok()) return status;
-    return records;
+    return Locked<std::vector<ApplyRecord>>(
+        Access::kRead, [&](std::vector<ApplyRecord>& records) {
+          return ReadHistory(target, limit, records);
+        });
   }
 
   absl::StatusOr<LockInfo> Lock(const LockInfo& owner,
@@ -340,9 +330,129 @@ class StoreImpl final : public Store {
     });
   }
 
+  absl::StatusOr<std::vector<int64_t>> RecordDrift(
+      const DriftStatus& status,
+      const std::vector<DriftEvent>& events) override {
+    if (status.target.empty()) {
+      return absl::InvalidArgumentError("RecordDrift: the target is empty");
+    }
+    return Locked<std::vector<int64_t>>(
+        Access::kWrite, [&](std::vector<int64_t>& added) -> absl::Status {
+          auto now = Now();
+          if (!now.ok()) return now.status();
+          for (const DriftEvent& e : events) {
+            auto rows = db_->Exec(
+                "INSERT INTO drift_events (target, seq, kind, resource_id,"
+                " state, at_ms, body) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+                " ON CONFLICT (target, seq) DO NOTHING RETURNING seq",
+                {Text(status.target), Int(e.seq), Text(e.kind), Text(e.id),
+                 Text(e.state), Int(e.at_ms), Blob(e.body)});
+            if (!rows.ok()) return rows.status();
+            if (!rows->empty()) added.push_back(e.seq);
+          }
+          auto pruned = db_->Exec("DELETE FROM drift_events WHERE at_ms < $1",
+                                  {Int(*now * 1000 - kDriftRetentionMs)});
+          if (!pruned.ok()) return pruned.status();
+          return db_
+              ->Exec(
+                  "INSERT INTO drift_hosts (target, last_seq, checked_at,"
+                  " watching, drifted, body) VALUES ($1, $2, $3, $4, $5, $6)"
+                  " ON CONFLICT (target) DO UPDATE SET last_seq = CASE WHEN"
+                  " excluded.last_seq > drift_hosts.last_seq THEN"
+                  " excluded.last_seq ELSE drift_hosts.last_seq END,"
+                  " checked_at = excluded.checked_at,"
+                  " watching = excluded.watching, drifted = excluded.drifted,"
+                  " body = excluded.body",
+                  {Text(status.target), Int(status.last_seq),
+                   Int(status.checked_at != 0 ? status.checked_at : *now),
+                   Int(status.watching ? 1 : 0), Int(status.drifted),
+                   Blob(status.body)})
+              .status();
+        });
+  }
+
+  absl::StatusOr<std::optional<DriftStatus>> LastDrift(
+      std::string_view target) override {
+    return SelectOne<DriftStatus>(
+        "SELECT target, last_seq, checked_at, watching, drifted, body"
+        " FROM drift_hosts WHERE target = $1",
+        {Text(target)}, [](const Row& row) {
+          return DriftStatus{StrAt(row, 0),
+                             IntAt(row, 1),
+                             IntAt(row, 2),
+                             IntAt(row, 3) != 0,
+                             static_cast<int>(IntAt(row, 4)),
+                             StrAt(row, 5)};
+        });
+  }
+
+  absl::StatusOr<std::vector<DriftEvent>> DriftEvents(std::string_view target,
+                                                      int64_t after_seq,
+                                                      int limit) override {
+    return Locked<std::vector<DriftEvent>>(
+        Access::kRead, [&](std::vector<DriftEvent>& events) -> absl::Status {
+          auto rows = db_->Exec(
+              "SELECT seq, kind, resource_id, state, at_ms, body"
+              " FROM drift_events WHERE target = $1 AND seq > $2"
+              " ORDER BY seq LIMIT $3",
+              {Text(target), Int(after_seq),
+               Int(limit > 0 ? limit : kNoLimit)});
+          if (!rows.ok()) return rows.status();
+          for (const Row& row : *rows) {
+            events.push_back(DriftEvent{IntAt(row, 0), StrAt(row, 1),
+                                        StrAt(row, 2), StrAt(row, 3),
+                                        IntAt(row, 4), StrAt(row, 5)});
+          }
+          return absl::OkStatus();
+        });
+  }
+
+  absl::Status ForgetDrift(std::string_view target) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    return Tx(Access::kWrite, [&]() -> absl::Status {
+      auto events = db_->Exec("DELETE FROM drift_events WHERE target = $1",
+                              {Text(target)});
+      if (!events.ok()) return events.status();
+      return db_
+          ->Exec("DELETE FROM drift_hosts WHERE target = $1", {Text(target)})
+          .status();
+    });
+  }
+
  private:
   absl::Status Tx(Access access, const std::function<absl::Status()>& body) {
     return InTransaction(*db_, access, body);
+  }
+
+  // Runs `body(out)` in one transaction, one call at a time on the
+  // connection, and returns `out` once it committed. `out` starts empty
+  // (T{}) on every attempt.
+  template <typename T, typename Body>
+  absl::StatusOr<T> Locked(Access access, const Body& body) {
+    std::lock_guard<std::mutex> lock(mu_);
+    T out;
+    absl::Status status = Tx(access, [&]() -> absl::Status {
+      out = T();
+      return body(out);
+    });
+    if (!status.ok()) return status;
+    return out;
+  }
+
+  // The first row `sql` selects, made a T by `from_row`; nullopt when it
+  // selects none.
+  template <typename T, typename FromRow>
+  absl::StatusOr<std::optional<T>> SelectOne(std::string_view sql,
+                                             const std::vector<Param>& params,
+                                             const FromRow& from_row) {
+    return Locked<std::optional<T>>(Access::kRead,
+                                    [&](std::optional<T>& out) -> absl::Status {
+                                      auto rows = db_->Exec(sql, params);
+                                      if (!rows.ok()) return rows.status();
+                                      if (!rows->empty())
+                                        out = from_row(rows->front());
+                                      return absl::OkStatus();
+                                    });
   }
 
   absl::StatusOr<int64_t> Now() {

@@ -6,7 +6,8 @@
 // "zone:example.org") the last applied snapshot — the catalog as applied,
 // with every secret field already replaced by its fingerprint, so the
 // store never holds a secret — the history of applies with one outcome per
-// resource, and the fleet's lock.
+// resource, and the fleet's lock. Per host, the drift its agent reported:
+// the events (`cairn drift` notifies each once) and the latest report.
 //
 // Two backends with the same schema and behaviour:
 //   - SQLite, embedded, the default: a file (.cairn/state.db beside the
@@ -97,6 +98,38 @@ struct LockInfo {
   int64_t lease_until = 0;
 };
 
+// One drift event of a host, as its agent reported it.
+struct DriftEvent {
+  // The agent's sequence number: increasing, per host.
+  int64_t seq = 0;
+  // The resource.
+  std::string kind;
+  std::string id;
+  // "drifted", "resolved", "healed", "heal_failed".
+  std::string state;
+  // When it happened, milliseconds since the epoch (the host's clock).
+  int64_t at_ms = 0;
+  // A serialized cairn.v1.DriftEvent (secrets as fingerprints). Opaque
+  // here.
+  std::string body;
+};
+
+// What the controller last learnt of one host's drift.
+struct DriftStatus {
+  std::string target;
+  // The last event read: the next `cairn drift` asks for those after it.
+  int64_t last_seq = 0;
+  // When the agent was asked, seconds since the epoch; 0 when recording
+  // means now.
+  int64_t checked_at = 0;
+  // Whether the agent watched, and how many resources differed then.
+  bool watching = false;
+  int drifted = 0;
+  // The host's drift as reported (a serialized cairn.v1.HostDrift).
+  // Opaque here.
+  std::string body;
+};
+
 class Store {
  public:
   // Opens (creating when missing, migrating when older) the store at
@@ -161,6 +194,28 @@ class Store {
   virtual absl::StatusOr<std::optional<LockInfo>> LockStatus() = 0;
   // Removes the lock whoever holds it (`cairn lock break`).
   virtual absl::Status BreakLock() = 0;
+
+  // Records what the agent of host `status.target` reported, in one
+  // transaction: `events`, each unless one of the same seq is recorded
+  // already, and `status` as the host's latest (but `last_seq` never goes
+  // back: the larger of the recorded and the given one stays). Returns the
+  // seqs of the events that were not recorded before, in the order given:
+  // every event is new to exactly one caller, however many controllers
+  // share the store. Events older than 90 days (by `at_ms`, against the
+  // store's clock) are dropped on the way. InvalidArgument for an empty
+  // target.
+  virtual absl::StatusOr<std::vector<int64_t>> RecordDrift(
+      const DriftStatus& status, const std::vector<DriftEvent>& events) = 0;
+  // The latest drift status recorded for `target`, or nullopt.
+  virtual absl::StatusOr<std::optional<DriftStatus>> LastDrift(
+      std::string_view target) = 0;
+  // The recorded events of `target` with a seq above `after_seq`, oldest
+  // first, at most `limit` (all when `limit` <= 0).
+  virtual absl::StatusOr<std::vector<DriftEvent>> DriftEvents(
+      std::string_view target, int64_t after_seq, int limit) = 0;
+  // Forgets the drift of `target`, its events and status: its agent's
+  // queue started over, and its seqs mean other events now.
+  virtual absl::Status ForgetDrift(std::string_view target) = 0;
 };
 
 // `location` as it may be shown to a user: a URL's password (user:PASS@

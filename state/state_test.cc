@@ -8,12 +8,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdlib>
 #include <ctime>
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "gmock/gmock.h"
@@ -540,6 +542,178 @@ TEST_P(StoreTest, ProcessesCreatingTheStoreAtOnce) {
       EXPECT_EQ(WEXITSTATUS(status), 0) << "round " << round;
     }
   }
+}
+
+DriftEvent Drift(int64_t seq, std::string id, std::string state = "drifted") {
+  DriftEvent e;
+  e.seq = seq;
+  e.kind = "file";
+  e.id = std::move(id);
+  e.state = std::move(state);
+  e.at_ms = static_cast<int64_t>(time(nullptr)) * 1000 + seq;
+  e.body = std::string("body\0", 5) + std::to_string(seq);
+  return e;
+}
+
+DriftStatus DriftOf(std::string target, int64_t last_seq, int drifted) {
+  DriftStatus s;
+  s.target = std::move(target);
+  s.last_seq = last_seq;
+  s.watching = true;
+  s.drifted = drifted;
+  s.body = "report " + std::to_string(last_seq);
+  return s;
+}
+
+std::vector<int64_t> Seqs(const std::vector<DriftEvent>& events) {
+  std::vector<int64_t> seqs;
+  for (const DriftEvent& e : events) seqs.push_back(e.seq);
+  return seqs;
+}
+
+TEST_P(StoreTest, DriftEventsAreNewOnce) {
+  auto store = Open();
+  ASSERT_NE(store, nullptr);
+  auto none = store->LastDrift("web1");
+  ASSERT_TRUE(none.ok()) << none.status();
+  EXPECT_FALSE(none->has_value());
+
+  auto added = store->RecordDrift(
+      DriftOf("web1", 3, 2), {Drift(1, "/etc/motd"), Drift(2, "/etc/hosts"),
+                              Drift(3, "/etc/motd", "resolved")});
+  ASSERT_TRUE(added.ok()) << added.status();
+  EXPECT_EQ(*added, (std::vector<int64_t>{1, 2, 3}));
+  // The same events again, and one more: only that one is new.
+  added = store->RecordDrift(
+      DriftOf("web1", 4, 1),
+      {Drift(2, "/etc/hosts"), Drift(3, "/etc/motd", "resolved"),
+       Drift(4, "/etc/hosts", "healed")});
+  ASSERT_TRUE(added.ok()) << added.status();
+  EXPECT_EQ(*added, (std::vector<int64_t>{4}));
+  // Another host's seqs are its own.
+  added = store->RecordDrift(DriftOf("web2", 1, 1), {Drift(1, "/srv")});
+  ASSERT_TRUE(added.ok()) << added.status();
+  EXPECT_EQ(*added, (std::vector<int64_t>{1}));
+
+  auto status = store->LastDrift("web1");
+  ASSERT_TRUE(status.ok()) << status.status();
+  ASSERT_TRUE(status->has_value());
+  EXPECT_EQ((*status)->target, "web1");
+  EXPECT_EQ((*status)->last_seq, 4);
+  EXPECT_TRUE((*status)->watching);
+  EXPECT_EQ((*status)->drifted, 1);
+  EXPECT_EQ((*status)->body, "report 4");
+  EXPECT_GT((*status)->checked_at, 0);
+
+  // An older report (a slower controller) never moves last_seq back.
+  DriftStatus late = DriftOf("web1", 2, 0);
+  late.checked_at = 1234;
+  late.watching = false;
+  ASSERT_TRUE(store->RecordDrift(late, {}).ok());
+  status = store->LastDrift("web1");
+  ASSERT_TRUE(status.ok() && status->has_value());
+  EXPECT_EQ((*status)->last_seq, 4);
+  EXPECT_EQ((*status)->checked_at, 1234);
+  EXPECT_FALSE((*status)->watching);
+  EXPECT_EQ((*status)->drifted, 0);
+
+  auto events = store->DriftEvents("web1", 0, 0);
+  ASSERT_TRUE(events.ok()) << events.status();
+  EXPECT_EQ(Seqs(*events), (std::vector<int64_t>{1, 2, 3, 4}));
+  EXPECT_EQ((*events)[2].id, "/etc/motd");
+  EXPECT_EQ((*events)[2].kind, "file");
+  EXPECT_EQ((*events)[2].state, "resolved");
+  EXPECT_EQ((*events)[2].at_ms, Drift(3, "").at_ms);
+  EXPECT_EQ((*events)[2].body, Drift(3, "").body);
+  events = store->DriftEvents("web1", 1, 2);
+  ASSERT_TRUE(events.ok()) << events.status();
+  EXPECT_EQ(Seqs(*events), (std::vector<int64_t>{2, 3}));
+  events = store->DriftEvents("db1", 0, 0);
+  ASSERT_TRUE(events.ok());
+  EXPECT_TRUE(events->empty());
+
+  EXPECT_EQ(store->RecordDrift(DriftOf("", 1, 0), {}).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST_P(StoreTest, ForgetDriftStartsTheHostOver) {
+  auto store = Open();
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->RecordDrift(DriftOf("web1", 9, 1), {Drift(9, "/a")}).ok());
+  ASSERT_TRUE(store->RecordDrift(DriftOf("web2", 1, 1), {Drift(1, "/b")}).ok());
+  ASSERT_TRUE(store->ForgetDrift("web1").ok());
+  auto status = store->LastDrift("web1");
+  ASSERT_TRUE(status.ok());
+  EXPECT_FALSE(status->has_value());
+  EXPECT_TRUE(store->DriftEvents("web1", 0, 0)->empty());
+  EXPECT_EQ(store->DriftEvents("web2", 0, 0)->size(), 1u);
+  // Its new queue's first event is new, and last_seq may start low.
+  auto added = store->RecordDrift(DriftOf("web1", 1, 1), {Drift(1, "/a")});
+  ASSERT_TRUE(added.ok()) << added.status();
+  EXPECT_EQ(*added, (std::vector<int64_t>{1}));
+  EXPECT_EQ((*store->LastDrift("web1"))->last_seq, 1);
+}
+
+TEST_P(StoreTest, OldDriftEventsAreDropped) {
+  int64_t now = 200LL * 24 * 3600;  // Day 200.
+  internal::Options options;
+  options.clock = [&now] { return now; };
+  auto store = OpenWith(options);
+  ASSERT_NE(store, nullptr);
+  DriftEvent old = Drift(1, "/old");
+  old.at_ms = 100LL * 24 * 3600 * 1000;  // Day 100.
+  DriftEvent recent = Drift(2, "/recent");
+  recent.at_ms = 150LL * 24 * 3600 * 1000;
+  ASSERT_TRUE(store->RecordDrift(DriftOf("web1", 2, 1), {old, recent}).ok());
+  EXPECT_EQ(Seqs(*store->DriftEvents("web1", 0, 0)), (std::vector<int64_t>{2}));
+  EXPECT_EQ((*store->LastDrift("web1"))->checked_at, now);
+}
+
+// Two controllers (two connections, as two processes have) record the same
+// events at once: each event is new to exactly one of them.
+TEST_P(StoreTest, ConcurrentRecordersSeeEachEventOnce) {
+  auto first = Open();
+  auto second = Open();
+  ASSERT_NE(first, nullptr);
+  ASSERT_NE(second, nullptr);
+  constexpr int kEvents = 40;
+  std::vector<int64_t> got[2];
+  auto record = [&](Store& store, std::vector<int64_t>& out) {
+    for (int seq = 1; seq <= kEvents; ++seq) {
+      auto added =
+          store.RecordDrift(DriftOf("web1", seq, 1), {Drift(seq, "/etc/motd")});
+      ASSERT_TRUE(added.ok()) << added.status();
+      out.insert(out.end(), added->begin(), added->end());
+    }
+  };
+  std::thread a([&] { record(*first, got[0]); });
+  std::thread b([&] { record(*second, got[1]); });
+  a.join();
+  b.join();
+  std::vector<int64_t> all = got[0];
+  all.insert(all.end(), got[1].begin(), got[1].end());
+  std::sort(all.begin(), all.end());
+  ASSERT_EQ(all.size(), static_cast<size_t>(kEvents));
+  for (int i = 0; i < kEvents; ++i) EXPECT_EQ(all[i], i + 1);
+  EXPECT_EQ((*first->LastDrift("web1"))->last_seq, kEvents);
+}
+
+TEST_P(StoreTest, MigratesFromVersionTwoToDrift) {
+  {
+    internal::Options v2;
+    v2.migrations = {internal::Migrations()[0], internal::Migrations()[1]};
+    auto store = OpenWith(v2);
+    ASSERT_NE(store, nullptr);
+    EXPECT_EQ(*store->SchemaVersion(), 2);
+    ApplyTo(*store, {Result("web1")});
+  }
+  auto store = Open();
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(*store->SchemaVersion(), LatestVersion());
+  EXPECT_TRUE((*store->LastApplied("web1")).has_value());
+  auto added = store->RecordDrift(DriftOf("web1", 1, 1), {Drift(1, "/a")});
+  ASSERT_TRUE(added.ok()) << added.status();
+  EXPECT_EQ(added->size(), 1u);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, StoreTest, ::testing::ValuesIn(Backends()),

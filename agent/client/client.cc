@@ -95,7 +95,7 @@ absl::StatusOr<std::unique_ptr<AgentClient>> AgentClient::Connect(
 AgentClient::AgentClient(ClientOptions options,
                          std::shared_ptr<grpc::ChannelCredentials> credentials)
     : options_(std::move(options)), credentials_(std::move(credentials)) {
-  stub_ = v1::Agent::NewStub(NewChannel(false));
+  stub_ = v1::Agent::NewStub(NewChannel(options_.own_connection));
 }
 
 std::shared_ptr<grpc::Channel> AgentClient::NewChannel(bool fresh_connection,

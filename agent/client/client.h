@@ -29,6 +29,10 @@ struct ClientOptions {
   std::string server_name;
   // Plain TCP, for tests only.
   bool insecure = false;
+  // A connection of its own rather than one shared with other clients of
+  // the same address, so that it inherits no reconnect backoff from their
+  // failures (a watch that tries again after its agent went away).
+  bool own_connection = false;
   // How long one call may take; Apply of a large catalog takes longest.
   // WatchDrift has no deadline: this bounds only its connecting.
   std::chrono::seconds deadline = std::chrono::seconds(600);
