@@ -132,7 +132,7 @@ expect_drift "still reported after the restart" 5 file /etc/app.conf content
 out="$(timeout 300 "$cairn" apply "$config" -p motd_drift=heal --yes 2>&1)"
 expect_eq "apply with heal exits 0" 0 "$?"
 timeout 60 "$cairn" drift "$config" --exit-code >/dev/null 2>&1
-expect_eq "the apply repaired everything" 0 "$?"
+expect_eq "the apply repaired everything, and says so at once" 0 "$?"
 on h1 sh -c 'echo defaced >/etc/motd'
 healed=""
 for _ in $(seq 1 25); do

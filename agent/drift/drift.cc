@@ -214,6 +214,28 @@ void DriftWatcher::Watch(const v1::Catalog& catalog,
   }
   {
     std::lock_guard<std::mutex> lock(mutex_);
+    // What drifted and the apply just converged matches again: say so now,
+    // so that a `cairn drift` right after the apply is clean.
+    std::set<Key> in_catalog;
+    for (const v1::Resource& r : kept.catalog().resources()) {
+      in_catalog.insert(KeyOf(r));
+    }
+    std::vector<v1::DriftEvent> repaired;
+    for (const auto& [key, e] : current_) {
+      if (in_catalog.count(key)) repaired.push_back(e);
+    }
+    for (v1::DriftEvent& e : repaired) {
+      Key key = KeyOf(e.diff().resource());
+      v1::DriftEvent resolved;
+      resolved.set_state(v1::DriftEvent::STATE_RESOLVED);
+      resolved.set_first_seen_ms(e.first_seen_ms());
+      *resolved.mutable_diff()->mutable_resource() = e.diff().resource();
+      resolved.mutable_diff()->set_action(v1::ResourceDiff::ACTION_NONE);
+      resolved.set_error("repaired by an apply");
+      EmitLocked(std::move(resolved));
+      resolved_by_apply_.insert(key);
+    }
+    host_name_ = kept.catalog().host().name();
     pending_ = std::move(kept);
     paused_ = std::max(0, paused_ - 1);
   }
@@ -427,8 +449,12 @@ void DriftWatcher::CheckResources(const std::set<int>& indexes,
 }
 
 void DriftWatcher::Emit(v1::DriftEvent event) {
-  std::string path = StrCat(options_.state_dir, "/drift.log");
   std::lock_guard<std::mutex> lock(mutex_);
+  EmitLocked(std::move(event));
+}
+
+void DriftWatcher::EmitLocked(v1::DriftEvent event) {
+  std::string path = StrCat(options_.state_dir, "/drift.log");
   event.set_seq(next_seq_++);
   event.set_host(host_name_);
   event.set_at_ms(NowMs());
@@ -484,6 +510,11 @@ void DriftWatcher::Run() {
         catalog_digest_ = Sha256Hex(catalog_.SerializeAsString());
         host_name_ = catalog_.host().name();
         watching_ = catalog_.resources_size() > 0;
+        for (const Key& key : resolved_by_apply_) {
+          tracked_[key].drifted = false;
+          tracked_[key].last_diff.clear();
+        }
+        resolved_by_apply_.clear();
         setup = true;
       }
     }

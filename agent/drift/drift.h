@@ -104,6 +104,7 @@ class DriftWatcher {
   void PollServices();
   void CheckResources(const std::set<int>& indexes, v1::DriftEvent::Source how);
   void Emit(v1::DriftEvent event);
+  void EmitLocked(v1::DriftEvent event);  // mutex_ held.
   absl::Status LoadQueue();
   std::chrono::milliseconds Period() const;
 
@@ -117,6 +118,9 @@ class DriftWatcher {
   // A catalog Watch() gave, for the thread to take.
   std::optional<v1::CheckRequest> pending_;
   bool watching_ = false;
+  // Drift the last apply repaired (already reported resolved by Watch), for
+  // the thread to forget.
+  std::set<std::pair<std::string, std::string>> resolved_by_apply_;
   int paused_ = 0;  // Applies in progress (Pause without Watch/Resume).
   std::string host_name_;
   std::string catalog_digest_;

@@ -156,6 +156,27 @@ TEST_F(DriftTest, AnApplyIsNotDrift) {
       << watcher_->Get(0).DebugString();
 }
 
+TEST_F(DriftTest, AnApplyResolvesTheDriftItRepairsAtOnce) {
+  v1::Catalog c;
+  *c.add_resources() = File(Path("etc/app.conf"), "v1\n");
+  ApplyAndWatch(c);
+  Write(Path("etc/app.conf"), "hand\n");
+  std::optional<v1::DriftEvent> e = Next(0);
+  ASSERT_TRUE(e.has_value());
+  watcher_->Pause();
+  ApplyOptions apply;
+  apply.fingerprint_key = "key";
+  ASSERT_TRUE(engine_->Apply(c, apply, [](const v1::ApplyEvent&) {}).ok());
+  watcher_->Watch(c, "key", {});
+  // No wait: Watch itself says it.
+  v1::GetDriftResponse now = watcher_->Get(e->seq());
+  EXPECT_EQ(now.current_size(), 0);
+  ASSERT_EQ(now.events_size(), 1);
+  EXPECT_EQ(now.events(0).state(), v1::DriftEvent::STATE_RESOLVED);
+  // And the check after it does not say it twice.
+  EXPECT_FALSE(Next(now.events(0).seq(), 1).has_value());
+}
+
 TEST_F(DriftTest, AChmodIsReported) {
   v1::Catalog c;
   *c.add_resources() = File(Path("etc/key"), "k\n");
