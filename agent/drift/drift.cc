@@ -279,6 +279,7 @@ void DriftWatcher::SetUpWatches() {
   units_.clear();
   unit_states_.clear();
   dirty_.clear();
+  held_.clear();
   std::map<std::string, int> dir_wd;
   for (int i = 0; i < catalog_.resources_size(); ++i) {
     const v1::Resource& r = catalog_.resources(i);
@@ -302,16 +303,21 @@ void DriftWatcher::SetUpWatches() {
 
 void DriftWatcher::ReadInotify() {
   alignas(inotify_event) char buffer[64 << 10];
-  auto now = Clock::now();
   while (true) {
     ssize_t n = read(inotify_fd_, buffer, sizeof buffer);
     if (n <= 0) return;
+    auto now = Clock::now();
     for (char* p = buffer; p < buffer + n;) {
       auto* e = reinterpret_cast<inotify_event*>(p);
       p += sizeof(inotify_event) + e->len;
-      if (dirty_.empty()) dirty_since_ = now;
-      last_event_ = now;
+      // Only events that concern a managed path move the debounce: a
+      // neighbour written all the time must not delay a managed file.
+      auto touch = [&] {
+        if (dirty_.empty()) dirty_since_ = now;
+        last_event_ = now;
+      };
       if (e->mask & IN_Q_OVERFLOW) {
+        touch();
         // Too many changes to tell which: check everything watched.
         dirty_.insert(watched_by_path_.begin(), watched_by_path_.end());
         continue;
@@ -321,6 +327,7 @@ void DriftWatcher::ReadInotify() {
       if (e->mask & (IN_IGNORED | IN_DELETE_SELF | IN_MOVE_SELF)) {
         // The directory itself went: everything in it is to check, and
         // the watches are made again after the next full check.
+        touch();
         for (const auto& [key, indexes] : by_path_) {
           if (key.first == dir->second) {
             dirty_.insert(indexes.begin(), indexes.end());
@@ -332,6 +339,7 @@ void DriftWatcher::ReadInotify() {
       if (e->len == 0) continue;
       auto hit = by_path_.find({dir->second, std::string(e->name)});
       if (hit != by_path_.end()) {
+        touch();
         dirty_.insert(hit->second.begin(), hit->second.end());
       }
     }
@@ -390,8 +398,26 @@ void DriftWatcher::CheckResources(const std::set<int>& indexes,
     }
     v1::DriftEvent event;
     event.set_noticed_by(how);
+    // The event rate limit: past it, the state is left as it was and the
+    // resource checked again when the minute allows.
+    auto allowed = [&] {
+      auto now = Clock::now();
+      while (!t.emitted.empty() &&
+             now - t.emitted.front() > std::chrono::minutes(1)) {
+        t.emitted.pop_front();
+      }
+      if (static_cast<int>(t.emitted.size()) >= options_.events_per_minute) {
+        if (held_.empty()) {
+          held_until_ = t.emitted.front() + std::chrono::minutes(1);
+        }
+        held_.insert(where->second);
+        return false;
+      }
+      t.emitted.push_back(now);
+      return true;
+    };
     if (diff.action() == v1::ResourceDiff::ACTION_NONE) {
-      if (!t.drifted) continue;
+      if (!t.drifted || !allowed()) continue;
       t.drifted = false;
       t.last_diff.clear();
       event.set_state(v1::DriftEvent::STATE_RESOLVED);
@@ -408,9 +434,13 @@ void DriftWatcher::CheckResources(const std::set<int>& indexes,
     bool heal =
         r.on_drift() == "heal" || (r.on_drift().empty() && host_mode == "heal");
     if (!heal) {
+      if (!fresh) continue;
+      if (!allowed()) {
+        if (!t.drifted) t.first_seen_ms = 0;
+        continue;
+      }
       t.drifted = true;
       t.last_diff = serialized;
-      if (!fresh) continue;
       event.set_state(v1::DriftEvent::STATE_DRIFTED);
       Emit(std::move(event));
       continue;
@@ -555,6 +585,7 @@ void DriftWatcher::Run() {
         wake = std::min(wake, std::min(last_event_ + options_.debounce,
                                        dirty_since_ + 5 * options_.debounce));
       }
+      if (!held_.empty()) wake = std::min(wake, held_until_);
     }
     int timeout = static_cast<int>(std::max<int64_t>(
         0, std::chrono::duration_cast<std::chrono::milliseconds>(wake - now)
@@ -590,6 +621,11 @@ void DriftWatcher::Run() {
     if (!units_.empty() && now >= next_poll) {
       PollServices();
       next_poll = Clock::now() + options_.service_poll;
+    }
+    if (!held_.empty() && now >= held_until_) {
+      std::set<int> due;
+      due.swap(held_);
+      CheckResources(due, v1::DriftEvent::SOURCE_WATCH);
     }
     if (now >= next_full) {
       if (rewatch_after_check_) {

@@ -56,6 +56,10 @@ struct DriftOptions {
   // attempted, so two tools fighting over a file cannot make a storm.
   int heals_per_window = 3;
   std::chrono::seconds heal_window{600};
+  // Events per resource per minute; a resource changing faster has its
+  // state reported when the minute allows, so that one restless file does
+  // not push every other event out of the queue.
+  int events_per_minute = 10;
 };
 
 class DriftWatcher {
@@ -95,6 +99,8 @@ class DriftWatcher {
     int64_t first_seen_ms = 0;
     std::string last_diff;  // Serialized, to tell a new difference.
     std::deque<std::chrono::steady_clock::time_point> heals;
+    // When its last events were emitted, for the event rate limit.
+    std::deque<std::chrono::steady_clock::time_point> emitted;
   };
 
   void Run();
@@ -142,7 +148,10 @@ class DriftWatcher {
   std::vector<int> watched_by_path_;  // Every index reached by a watch.
   std::set<int> dirty_;
   std::chrono::steady_clock::time_point dirty_since_, last_event_;
-  bool rewatch_after_check_ = false;                // A watched directory went.
+  bool rewatch_after_check_ = false;  // A watched directory went.
+  // Resources whose event the rate limit held back: checked again then.
+  std::set<int> held_;
+  std::chrono::steady_clock::time_point held_until_;
   std::vector<std::pair<std::string, int>> units_;  // unit -> index.
   std::string unit_states_;
   std::thread thread_;

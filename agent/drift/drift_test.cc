@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
@@ -277,6 +278,7 @@ TEST_F(DriftTest, ThePeriodicCheckCatchesWhatWatchesMiss) {
 
 TEST_F(DriftTest, TheQueueIsBounded) {
   options_.max_events = 10;
+  options_.events_per_minute = 100;
   v1::Catalog c;
   *c.add_resources() = File(Path("etc/flip"), "a\n");
   ApplyAndWatch(c);
@@ -294,6 +296,42 @@ TEST_F(DriftTest, TheQueueIsBounded) {
   struct stat st;
   ASSERT_EQ(stat(Path("state/drift.log").c_str(), &st), 0);
   EXPECT_LT(st.st_size, 10 * 4096);
+}
+
+TEST_F(DriftTest, ARestlessFileIsRateLimitedThenReported) {
+  options_.events_per_minute = 3;
+  v1::Catalog c;
+  *c.add_resources() = File(Path("etc/restless"), "a\n");
+  ApplyAndWatch(c);
+  for (int i = 0; i < 12; ++i) {
+    Write(Path("etc/restless"), StrCat("x", i, "\n"));
+    std::this_thread::sleep_for(std::chrono::milliseconds(60));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  v1::GetDriftResponse got = watcher_->Get(0);
+  EXPECT_LE(got.events_size(), 3) << got.DebugString();
+  EXPECT_GE(got.events_size(), 1);
+}
+
+TEST_F(DriftTest, AManagedFileIsNotDelayedByABusyNeighbour) {
+  v1::Catalog c;
+  *c.add_resources() = File(Path("etc/quiet"), "q\n");
+  ApplyAndWatch(c);
+  std::atomic<bool> stop{false};
+  std::thread noisy([&] {
+    int i = 0;
+    while (!stop) Write(Path("etc/noisy"), StrCat(i++));
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  auto edited = std::chrono::steady_clock::now();
+  Write(Path("etc/quiet"), "changed\n");
+  std::optional<v1::DriftEvent> e = Next(0);
+  auto latency = std::chrono::steady_clock::now() - edited;
+  stop = true;
+  noisy.join();
+  ASSERT_TRUE(e.has_value());
+  // The debounce (20 ms here), not the 5x cap a busy neighbour forced.
+  EXPECT_LT(latency, std::chrono::milliseconds(90));
 }
 
 TEST_F(DriftTest, ChurnBesideAManagedFileCostsNoEvents) {

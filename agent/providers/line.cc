@@ -107,6 +107,18 @@ absl::StatusOr<std::string> Edit(const v1::Line& spec,
   return out;
 }
 
+// A line is edited in a file read whole, split and joined: past this size
+// the file is refused rather than read (a huge file where a config goes
+// must not take the agent's memory, at every drift check).
+constexpr int64_t kMaxLineFile = 1 << 20;
+
+absl::Status CheckSize(const v1::Line& spec, const FileInfo& info) {
+  if (!info.exists() || info.size <= kMaxLineFile) return absl::OkStatus();
+  return absl::FailedPreconditionError(StrCat(
+      "line ", spec.name(), ": ", spec.path(), " is ", info.size,
+      " bytes; a line is kept only in files up to ", kMaxLineFile, " bytes"));
+}
+
 class LineProvider : public Provider {
  public:
   std::string_view kind() const override { return "line"; }
@@ -131,6 +143,7 @@ class LineProvider : public Provider {
       return absl::FailedPreconditionError(StrCat(
           "line ", spec.name(), ": ", spec.path(), " is not a regular file"));
     }
+    if (absl::Status size = CheckSize(spec, *info); !size.ok()) return size;
     std::string current;
     if (info->exists()) {
       absl::StatusOr<std::string> read = host.ReadFile(spec.path());
@@ -170,6 +183,7 @@ class LineProvider : public Provider {
       return absl::FailedPreconditionError(StrCat(
           "line ", spec.name(), ": ", spec.path(), " is not a regular file"));
     }
+    if (absl::Status size = CheckSize(spec, *info); !size.ok()) return size;
     std::string current;
     FileInfo keep;
     keep.mode = 0644;

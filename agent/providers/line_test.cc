@@ -61,6 +61,16 @@ TEST_F(LineTest, AppendsAMissingLine) {
   EXPECT_EQ(Converge(Line("b = 2"), ""), "b = 2\n");
 }
 
+TEST_F(LineTest, AHugeFileIsRefusedNotRead) {
+  host_.PutFile("/etc/app.conf", std::string(2 << 20, '\n'));
+  absl::StatusOr<v1::ResourceDiff> diff =
+      FindProvider("line")->Check(Line("a = 1"), context_);
+  ASSERT_FALSE(diff.ok());
+  EXPECT_NE(std::string(diff.status().message()).find("bytes; a line is"),
+            std::string::npos)
+      << diff.status();
+}
+
 TEST_F(LineTest, PresentLineChangesNothing) {
   host_.PutFile("/etc/app.conf", "a = 1\nb = 2\n");
   absl::StatusOr<v1::ResourceDiff> diff =
