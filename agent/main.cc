@@ -30,7 +30,8 @@ namespace {
 
 constexpr char kUsage[] =
     "usage: cairn-agent [--listen HOST:PORT] [--unix PATH] [--tls-dir DIR]\n"
-    "                   [--state-dir DIR] [--drift-check-ms N] [--insecure]\n";
+    "                   [--state-dir DIR] [--drift-check-ms N]\n"
+    "                   [--drift-events-per-minute N] [--insecure]\n";
 
 void Stop(int) {
   // Shutdown is not async-signal-safe; a helper thread would be cleaner, but
@@ -47,6 +48,9 @@ int main(int argc, char** argv) {
   std::string state_dir = "/var/lib/cairn";
   // Overrides every catalog's drift_check_seconds (tests, benchmarks).
   int64_t drift_period_ms = 0;
+  // Overrides the drift events allowed per resource per minute (benchmarks
+  // that flip one file hundreds of times).
+  int drift_events_per_minute = 0;
   bool insecure = false;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
@@ -68,6 +72,8 @@ int main(int argc, char** argv) {
       state_dir = value();
     } else if (arg == "--drift-check-ms") {
       drift_period_ms = std::atoll(value().c_str());
+    } else if (arg == "--drift-events-per-minute") {
+      drift_events_per_minute = std::atoi(value().c_str());
     } else if (arg == "--insecure") {
       insecure = true;
     } else {
@@ -105,6 +111,9 @@ int main(int argc, char** argv) {
   drift_options.state_dir = state_dir;
   if (drift_period_ms > 0) {
     drift_options.period_override = std::chrono::milliseconds(drift_period_ms);
+  }
+  if (drift_events_per_minute > 0) {
+    drift_options.events_per_minute = drift_events_per_minute;
   }
   cairn::agent::DriftWatcher drift(engine, *host, drift_options);
   if (absl::Status started = drift.Start(); !started.ok()) {
