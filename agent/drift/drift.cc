@@ -383,6 +383,18 @@ void DriftWatcher::CheckResources(const std::set<int>& indexes,
   *some.mutable_host() = catalog_.host();
   for (int i : indexes) *some.add_resources() = catalog_.resources(i);
   v1::CheckResponse checked = engine_.Check(some, fingerprint_key_);
+  // A resource whose state cannot be read (a 1 GiB file where a line is
+  // kept, a file that became a directory) does not match either: drift,
+  // with why.
+  for (const v1::ApplyEvent& error : checked.errors()) {
+    v1::ResourceDiff* diff = checked.add_diffs();
+    *diff->mutable_resource() = error.resource();
+    diff->set_action(v1::ResourceDiff::ACTION_UPDATE);
+    v1::FieldChange* change = diff->add_changes();
+    change->set_field("state");
+    change->set_current(StrCat("cannot be checked: ", error.error()));
+    change->set_desired("as applied");
+  }
   std::map<Key, int> index_of;
   for (int i : indexes) index_of[KeyOf(catalog_.resources(i))] = i;
   const std::string& host_mode = catalog_.host().on_drift();

@@ -178,6 +178,25 @@ TEST_F(DriftTest, AnApplyResolvesTheDriftItRepairsAtOnce) {
   EXPECT_FALSE(Next(now.events(0).seq(), 1).has_value());
 }
 
+TEST_F(DriftTest, WhatCannotBeCheckedAnyMoreIsDrift) {
+  v1::Catalog c;
+  *c.add_resources() = File(Path("etc/app.conf"), "a\n");
+  ApplyAndWatch(c);
+  // A directory where the file was: the provider refuses to compare.
+  ASSERT_TRUE(host_->Remove(Path("etc/app.conf")).ok());
+  ASSERT_TRUE(host_->MakeDirectory(Path("etc/app.conf"), 0755, 0, 0).ok());
+  std::optional<v1::DriftEvent> e;
+  for (uint64_t after = 0; (e = Next(after)).has_value(); after = e->seq()) {
+    if (e->diff().changes_size() > 0 &&
+        e->diff().changes(0).field() == "state") {
+      break;
+    }
+  }
+  ASSERT_TRUE(e.has_value());
+  EXPECT_EQ(e->state(), v1::DriftEvent::STATE_DRIFTED);
+  EXPECT_THAT(e->diff().changes(0).current(), HasSubstr("cannot be checked"));
+}
+
 TEST_F(DriftTest, AChmodIsReported) {
   v1::Catalog c;
   *c.add_resources() = File(Path("etc/key"), "k\n");
