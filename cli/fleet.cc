@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "agent/client/client.h"
+#include "base/digest.h"
 #include "base/strings.h"
 #include "cli/commands.h"
 #include "cli/compile_flags.h"
@@ -35,7 +36,6 @@
 #include "controller/controller.h"
 #include "dns/dns.h"
 #include "lang/source/source.h"
-#include "openssl/sha.h"
 #include "proto/cairn/v1/plan.pb.h"
 #include "state/state.h"
 
@@ -43,19 +43,6 @@ namespace cairn::cli {
 namespace {
 
 constexpr int kLeaseSeconds = 60;
-
-std::string Sha256Hex(const std::string& bytes) {
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(),
-         digest);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string hex;
-  for (unsigned char b : digest) {
-    hex.push_back(kHex[b >> 4]);
-    hex.push_back(kHex[b & 15]);
-  }
-  return hex;
-}
 
 std::string Who() {
   std::string user;

@@ -6,6 +6,7 @@
 #include <string>
 #include <utility>
 
+#include "base/digest.h"
 #include "base/strings.h"
 #include "compiler/eval/render.h"
 #include "controller/controller.h"
@@ -13,7 +14,6 @@
 #include "google/protobuf/dynamic_message.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
-#include "openssl/hmac.h"
 
 namespace cairn::controller {
 namespace {
@@ -155,20 +155,7 @@ v1::Catalog Snapshot(const Outgoing& outgoing, const v1::Catalog& declared,
 
 std::string CatalogDigest(const v1::Catalog& catalog,
                           std::string_view fingerprint_key) {
-  std::string bytes = Deterministic(catalog);
-  unsigned char mac[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  HMAC(EVP_sha256(), fingerprint_key.data(),
-       static_cast<int>(fingerprint_key.size()),
-       reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), mac,
-       &length);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string hex;
-  for (unsigned int i = 0; i < length; ++i) {
-    hex.push_back(kHex[mac[i] >> 4]);
-    hex.push_back(kHex[mac[i] & 15]);
-  }
-  return hex;
+  return HmacSha256Hex(fingerprint_key, Deterministic(catalog));
 }
 
 bool SameChanges(const v1::HostPlan& a, const v1::HostPlan& b) {

@@ -1,12 +1,11 @@
 #include "dns/records.h"
 
-#include <openssl/sha.h>
-
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
 #include <memory>
 
+#include "base/digest.h"
 #include "base/strings.h"
 
 namespace cairn::dns {
@@ -374,16 +373,7 @@ std::string Digest(const Origin& origin, const RecordSets& sets) {
     StrAppend(&text, set.name, " ", set.type, " ", set.ttl, "\t",
               StrJoin(set.values, "\t"), "\n");
   }
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(),
-         digest);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string hex;
-  for (unsigned char b : digest) {
-    hex += kHex[b >> 4];
-    hex += kHex[b & 0xf];
-  }
-  return hex;
+  return Sha256Hex(text);
 }
 
 }  // namespace cairn::dns

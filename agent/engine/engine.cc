@@ -10,7 +10,6 @@
 #include "agent/engine/journal.h"
 #include "agent/providers/provider.h"
 #include "base/strings.h"
-#include "openssl/sha.h"
 
 namespace cairn::agent {
 namespace {
@@ -614,19 +613,6 @@ absl::Status Engine::Apply(
 v1::StatusResponse Engine::Status() {
   std::lock_guard<std::mutex> lock(status_mutex_);
   return status_;
-}
-
-std::string Sha256Hex(std::string_view bytes) {
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(),
-         digest);
-  static const char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : digest) {
-    out += kHex[c >> 4];
-    out += kHex[c & 15];
-  }
-  return out;
 }
 
 }  // namespace cairn::agent

@@ -18,6 +18,7 @@
 #include "absl/status/statusor.h"
 #include "agent/host/host.h"
 #include "agent/providers/provider.h"
+#include "base/digest.h"
 #include "proto/cairn/v1/agent.pb.h"
 #include "proto/cairn/v1/catalog.pb.h"
 
@@ -129,8 +130,8 @@ class Engine {
 // order. InvalidArgument naming a cycle (the compiler rejects those).
 absl::StatusOr<std::vector<int>> ApplyOrder(const v1::Catalog& catalog);
 
-// SHA-256 of `bytes` in lower-case hex: the digests Status and Facts report.
-std::string Sha256Hex(std::string_view bytes);
+// The digests Status and Facts report: SHA-256 in lower-case hex.
+using ::cairn::Sha256Hex;
 
 }  // namespace cairn::agent
 
