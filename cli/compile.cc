@@ -21,7 +21,8 @@ namespace cairn::cli {
 namespace {
 
 constexpr char kUsage[] =
-    "usage: cairn compile PATH... [--host NAME] [--dump=catalog|json|none] "
+    "usage: cairn compile PATH... [--host NAME] "
+    "[--dump=catalog|review|json|none] "
     "[--out DIR] %s\n";
 
 // A catalog as JSON for machines, secrets shown as fingerprints as in the
@@ -59,8 +60,8 @@ int Compile(const std::vector<std::string>& args) {
                          return true;
                        });
   if (!parsed) return kExitUsage;
-  if (flags.paths.empty() ||
-      (dump != "catalog" && dump != "json" && dump != "none")) {
+  if (flags.paths.empty() || (dump != "catalog" && dump != "review" &&
+                              dump != "json" && dump != "none")) {
     std::fprintf(stderr, kUsage, CompileFlags::kUsage);
     return kExitUsage;
   }
@@ -78,6 +79,8 @@ int Compile(const std::vector<std::string>& args) {
     if (dump == "catalog") {
       StrAppend(&out, "# host ", catalog.host().name(), "\n",
                 CatalogText(catalog, key), "\n");
+    } else if (dump == "review") {
+      StrAppend(&out, CatalogReview(catalog, key), "\n");
     } else if (dump == "json") {
       StrAppend(&out, CatalogJson(catalog, key), "\n");
     }
@@ -103,10 +106,14 @@ int Compile(const std::vector<std::string>& args) {
     std::fprintf(stderr, "cairn compile: no host is named %s\n", host.c_str());
     return kExitUsage;
   }
-  if (dump == "catalog" && host.empty()) {
+  if (host.empty() && dump == "catalog") {
     for (const ZoneCatalog& zone : (*compiled)->result.zones) {
       StrAppend(&out, "# zone ", zone.zone.name(), "\n", ZoneText(zone, key),
                 "\n");
+    }
+  } else if (host.empty() && dump == "review") {
+    for (const ZoneCatalog& zone : (*compiled)->result.zones) {
+      StrAppend(&out, ZoneReview(zone, key), "\n");
     }
   }
   std::fwrite(out.data(), 1, out.size(), stdout);

@@ -21,7 +21,7 @@ Commands:
   fmt [PATH...]      print files in canonical form; -w rewrites them,
                      --check lists unformatted files and exits 1
   compile PATH...    evaluate the configuration and print one catalog per
-                     host (--host NAME, --dump=catalog|json|none, --out DIR
+                     host (--host NAME, --dump=catalog|review|json|none, --out DIR
                      writes binary catalogs)
   plan PATH...       what applying would change on every host and zone,
                      asked of their agents and DNS servers (--host NAME,

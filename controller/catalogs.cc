@@ -14,6 +14,7 @@
 #include "google/protobuf/dynamic_message.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "proto/cairn/v1/options.pb.h"
 
 namespace cairn::controller {
 namespace {
@@ -60,6 +61,17 @@ bool MakeAbsent(v1::Resource& resource) {
   return true;
 }
 
+// Whether leaving the configuration releases rather than removes a
+// resource of this kind (a database: removing it would destroy data).
+bool KeptWhenUndeclared(const v1::Resource& resource) {
+  const pb::Any& any = resource.spec();
+  const pb::Descriptor* descriptor =
+      pb::DescriptorPool::generated_pool()->FindMessageTypeByName(
+          std::string(any.type_url().substr(any.type_url().rfind('/') + 1)));
+  return descriptor != nullptr &&
+         descriptor->options().GetExtension(v1::keep_when_undeclared);
+}
+
 std::string Deterministic(const pb::Message& message) {
   std::string bytes;
   {
@@ -86,7 +98,7 @@ Outgoing WithRemovals(const v1::Catalog& declared,
   std::set<Key> gone_keys;
   for (const v1::Resource& r : last_applied->resources()) {
     if (wanted.count(KeyOf(r))) continue;
-    if (r.keep()) {
+    if (r.keep() || KeptWhenUndeclared(r)) {
       v1::ResourceDiff release;
       *release.mutable_resource() = RefOf(r);
       release.set_action(v1::ResourceDiff::ACTION_RELEASE);

@@ -113,6 +113,43 @@ TEST(WithRemovals, KeepReleasesInsteadOfRemoving) {
   EXPECT_EQ(out.releases[0].resource().id(), "/etc/legacy");
 }
 
+TEST(WithRemovals, DatabasesAndCommandsAreReleasedNotRemoved) {
+  // Dropping a database from the configuration must not drop its data;
+  // a command cannot be undone. Both are released; a role is removed.
+  v1::Catalog last;
+  v1::Resource db;
+  db.set_kind("postgres_database");
+  db.set_id("app");
+  v1::PostgresDatabase db_spec;
+  db_spec.set_name("app");
+  db.mutable_spec()->PackFrom(db_spec);
+  *last.add_resources() = db;
+  v1::Resource exec;
+  exec.set_kind("exec");
+  exec.set_id("init");
+  v1::Exec exec_spec;
+  exec_spec.set_name("init");
+  exec_spec.set_command("true");
+  exec.mutable_spec()->PackFrom(exec_spec);
+  *last.add_resources() = exec;
+  v1::Resource role;
+  role.set_kind("postgres_role");
+  role.set_id("app");
+  v1::PostgresRole role_spec;
+  role_spec.set_name("app");
+  role.mutable_spec()->PackFrom(role_spec);
+  *last.add_resources() = role;
+
+  Outgoing out = WithRemovals(v1::Catalog(), &last);
+  ASSERT_EQ(out.releases.size(), 2u);
+  EXPECT_EQ(out.releases[0].resource().kind(), "postgres_database");
+  EXPECT_EQ(out.releases[1].resource().kind(), "exec");
+  ASSERT_EQ(out.catalog.resources_size(), 1);
+  v1::PostgresRole removed;
+  ASSERT_TRUE(out.catalog.resources(0).spec().UnpackTo(&removed));
+  EXPECT_EQ(removed.ensure(), v1::ENSURE_ABSENT);
+}
+
 TEST(Snapshot, KeepsFailedRemovalsAndHidesSecrets) {
   v1::Catalog last;
   *last.add_resources() = File("/gone");

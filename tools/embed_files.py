@@ -3,7 +3,7 @@
 
 usage: embed_files.py OUT.cc STRIP_PREFIX NEW_PREFIX FILE...
 
-Each FILE's path loses STRIP_PREFIX and gains NEW_PREFIX ("modules/x.cairn"
+Each FILE's path loses STRIP_PREFIX and gains NEW_PREFIX ("modules/std/x.cairn"
 -> "std/x.cairn"). Contents are written as escaped string literals with an
 explicit length, so any bytes survive.
 """

@@ -187,6 +187,10 @@ class Evaluator {
   // Checks that required fields are set.
   void CheckRequired(const google::protobuf::Message& message,
                      SourceRange range, const std::string& path);
+  // Checks what a kind needs beyond its fields' types: a file's content
+  // comes from `content` or from `source` with a checksum, and the like.
+  void CheckKindRules(const google::protobuf::Message& message,
+                      SourceRange range, const std::string& path);
   // The message type of resource kind `kind`, or nullptr.
   const google::protobuf::Descriptor* KindMessage(std::string_view kind) const;
 

@@ -4,6 +4,7 @@
 #include <limits>
 #include <regex>
 
+#include "base/digest.h"
 #include "base/strings.h"
 #include "compiler/eval/evaluator.h"
 #include "google/protobuf/reflection.h"
@@ -197,6 +198,18 @@ bool Evaluator::Assign(pb::Message& message, const pb::FieldDescriptor* field,
           return false;
         }
       }
+      if (const std::string& format = field->options().GetExtension(v1::format);
+          StartsWith(format, "^") && !value.secret() &&
+          !std::regex_match(value.string_value(), std::regex(format))) {
+        Error(DiagnosticKind::kInvalidValue, Range(file, at),
+              StrCat("'", field->name(), "' must match ", format, ", not ",
+                     Describe(value)),
+              path);
+        // Kept all the same, so that later checks of the resource do not
+        // report it missing as well.
+        r->SetString(&message, field, value.string_value());
+        return false;
+      }
       r->SetString(&message, field, value.string_value());
       return true;
     case pb::FieldDescriptor::CPPTYPE_BOOL:
@@ -304,6 +317,57 @@ void Evaluator::CheckRequired(const pb::Message& message, SourceRange range,
     std::string example = field->options().GetExtension(v1::example);
     if (!example.empty()) {
       d.help = StrCat("for example: ", field->name(), " = ", example);
+    }
+  }
+}
+
+void Evaluator::CheckKindRules(const pb::Message& message, SourceRange range,
+                               const std::string& path) {
+  if (const auto* f = dynamic_cast<const v1::File*>(&message)) {
+    if (!f->source().empty() && !f->content().empty()) {
+      Error(DiagnosticKind::kInvalidValue, range,
+            "a file takes its content from `content` or from `source`, not "
+            "both",
+            path);
+    } else if (!f->source().empty() && f->checksum().empty()) {
+      Diagnostic& d = Error(DiagnosticKind::kMissingAttribute, range,
+                            "a file with a source needs 'checksum', so what is "
+                            "downloaded is what was reviewed",
+                            path);
+      d.help = "for example: checksum = \"sha256:<the release's SHA-256>\"";
+    } else if (!f->source().empty() && !StartsWith(f->source(), "https://") &&
+               !StartsWith(f->source(), "http://") &&
+               !StartsWith(f->source(), "file:///")) {
+      Error(DiagnosticKind::kInvalidValue, range,
+            StrCat("a file's source is an https://, http:// or file:/// URL, "
+                   "not \"",
+                   f->source(), "\""),
+            path);
+    } else if (f->source().empty() && !f->checksum().empty() &&
+               StrCat("sha256:", Sha256Hex(f->content())) != f->checksum()) {
+      Error(DiagnosticKind::kInvalidValue, range,
+            "the file's content does not have the checksum given", path);
+    }
+  } else if (const auto* p = dynamic_cast<const v1::Package*>(&message)) {
+    if (!p->deb().empty() && p->state() != v1::Package::STATE_UNSPECIFIED &&
+        p->state() != v1::Package::STATE_INSTALLED &&
+        p->state() != v1::Package::STATE_LATEST) {
+      Error(DiagnosticKind::kInvalidValue, range,
+            "a package installed from a .deb (`deb`) is installed or "
+            "latest; remove the deb to remove it",
+            path);
+    } else if (!p->deb().empty() && !p->version().empty()) {
+      Error(DiagnosticKind::kInvalidValue, range,
+            "a package installed from a .deb has that file's version; "
+            "give `version` or `deb`, not both",
+            path);
+    }
+  } else if (const auto* e = dynamic_cast<const v1::Exec*>(&message)) {
+    if (!e->creates().empty() && !e->unless().empty()) {
+      Error(DiagnosticKind::kInvalidValue, range,
+            "an exec runs while `creates` is missing or while `unless` "
+            "fails; give one of them",
+            path);
     }
   }
 }

@@ -24,6 +24,60 @@ std::string PathPart(const std::string& path, std::string_view kind,
   return out;
 }
 
+// The attributes in which a second declaration of a resource differs from
+// the first, `first`; none when they are the same resource.
+std::vector<std::string> DifferingFields(
+    const v1::Resource& first, const google::protobuf::Message& spec,
+    const v1::Resource& again, const std::vector<std::string>& secrets) {
+  namespace pb = google::protobuf;
+  std::vector<std::string> differ;
+  std::unique_ptr<pb::Message> before(spec.New());
+  if (!first.spec().UnpackTo(before.get())) return {"its kind"};
+  const pb::Descriptor* desc = spec.GetDescriptor();
+  // Each field alone: both messages with every other field cleared.
+  auto only = [&](const pb::Message& m, int keep) {
+    std::unique_ptr<pb::Message> copy(m.New());
+    copy->CopyFrom(m);
+    for (int j = 0; j < desc->field_count(); ++j) {
+      if (j != keep)
+        copy->GetReflection()->ClearField(copy.get(), desc->field(j));
+    }
+    return copy->SerializeAsString();
+  };
+  for (int i = 0; i < desc->field_count(); ++i) {
+    if (only(*before, i) != only(spec, i)) {
+      differ.push_back(desc->field(i)->name());
+    }
+  }
+  if (first.keep() != again.keep()) differ.push_back("keep");
+  if (first.on_drift() != again.on_drift()) differ.push_back("on_drift");
+  std::vector<std::string> secret_before(first.secret_fields().begin(),
+                                         first.secret_fields().end());
+  if (differ.empty() && secret_before != secrets) {
+    differ.push_back("which values are secret");
+  }
+  return differ;
+}
+
+// Adds the depends_on and notify edges of `from` that `to` lacks.
+void MergeEdges(const v1::Resource& from, v1::Resource& to) {
+  for (const v1::ResourceRef& d : from.depends_on()) {
+    bool have = false;
+    for (const v1::ResourceRef& e : to.depends_on()) {
+      have |= e.kind() == d.kind() && e.id() == d.id();
+    }
+    if (!have) *to.add_depends_on() = d;
+  }
+  for (const v1::Notify& n : from.notify()) {
+    bool have = false;
+    for (const v1::Notify& e : to.notify()) {
+      have |= e.target().kind() == n.target().kind() &&
+              e.target().id() == n.target().id() && e.action() == n.action();
+    }
+    if (!have) *to.add_notify() = n;
+  }
+}
+
 }  // namespace
 
 // Resources are applied in an order that honours every edge: a resource
@@ -121,6 +175,25 @@ void Evaluator::AddImplicitDependencies(HostBuild& build) {
       r.spec().UnpackTo(&spec);
       if (!spec.group().empty()) depend(i, "group", spec.group());
       for (const std::string& g : spec.groups()) depend(i, "group", g);
+    } else if (kind == "package") {
+      // A package from a .deb comes after the file that brings it.
+      v1::Package spec;
+      r.spec().UnpackTo(&spec);
+      if (!spec.deb().empty()) depend(i, "file", spec.deb());
+    } else if (kind == "exec") {
+      v1::Exec spec;
+      r.spec().UnpackTo(&spec);
+      if (!spec.user().empty()) depend(i, "user", spec.user());
+      if (!spec.cwd().empty()) depend(i, "directory", spec.cwd());
+    } else if (kind == "postgres_role" || kind == "postgres_database") {
+      // The server first: its package and its running service.
+      depend(i, "package", "postgresql");
+      depend(i, "service", "postgresql");
+      if (kind == "postgres_database") {
+        v1::PostgresDatabase spec;
+        r.spec().UnpackTo(&spec);
+        if (!spec.owner().empty()) depend(i, "postgres_role", spec.owner());
+      }
     }
   }
 }
@@ -894,15 +967,38 @@ void Evaluator::EvalResource(const ast::BlockStmt& block, const Scope& scope,
       };
   body(block.body.stmts, scope);
   CheckRequired(*message, where, resource_path);
+  CheckKindRules(*message, where, resource_path);
 
   auto [it, inserted] = build.index.emplace(
       std::make_pair(std::string(kind), id), resource_index);
   if (!inserted) {
+    // The same resource declared again the same way (two sites that each
+    // need nginx) is one resource: its edges are merged. Declared
+    // differently, it is a mistake.
+    v1::Resource& first = *build.catalog.mutable_resources(it->second);
+    std::vector<std::string> differ =
+        DifferingFields(first, *message, resource, secret_fields);
+    if (differ.empty()) {
+      MergeEdges(resource, first);
+      for (HostBuild::Edge& edge : build.edges) {
+        if (edge.from == resource_index) edge.from = it->second;
+      }
+      return;
+    }
     Diagnostic& d = Error(DiagnosticKind::kDuplicateResource, where,
                           StrCat(kind, " '", id, "' is declared twice on host ",
-                                 build.catalog.host().name()),
+                                 build.catalog.host().name(),
+                                 ", differently: ", StrJoin(differ, ", ")),
                           resource_path);
     d.labels.push_back({build.declared[it->second], "first declared here"});
+    d.help =
+        "declare it once, or the same way in both places (identical "
+        "declarations are one resource)";
+    build.edges.erase(std::remove_if(build.edges.begin(), build.edges.end(),
+                                     [&](const HostBuild::Edge& edge) {
+                                       return edge.from == resource_index;
+                                     }),
+                      build.edges.end());
     return;
   }
   build.declared.push_back(where);
