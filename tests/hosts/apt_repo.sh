@@ -7,6 +7,13 @@
 #       versions are listed, so a test can install 1.0 and then upgrade).
 #       cairn-test-hello installs /usr/bin/cairn-test-hello, which prints
 #       "cairn-test-hello VERSION". Indexed with apt-ftparchive (apt-utils).
+#   apt_repo.sh fetch ROOTFS PACKAGE...
+#       Downloads from Debian's mirror (bookworm main, as the rootfs) the
+#       .deb files that installing PACKAGEs on ROOTFS needs — the packages
+#       and every dependency the rootfs lacks, without recommends — and
+#       prints their paths, one a line, for `build`. Cached under
+#       $CAIRN_TEST_CACHE (default /var/cache/cairn-test) by rootfs and
+#       package list; a killed run leaves no partial cache behind.
 #   apt_repo.sh configure FLEET_DIR HOST REPO
 #       Copies REPO into HOST at /srv/cairn-test-repo, points apt at it
 #       (/etc/apt/sources.list.d/cairn-test.list, [trusted=yes]: unsigned)
@@ -68,6 +75,44 @@ cmd_build() {
   chmod -R a+rX "$repo"
 }
 
+cmd_fetch() {
+  (($# >= 2)) || die "usage: apt_repo.sh fetch ROOTFS PACKAGE..."
+  local rootfs="$1"
+  shift
+  [[ -f "$rootfs/var/lib/dpkg/status" ]] || die "$rootfs is not a root filesystem"
+  local cache="${CAIRN_TEST_CACHE:-/var/cache/cairn-test}" key
+  key="$( (echo "$rootfs"; printf '%s\n' "$@" | sort -u) | sha256sum | cut -c1-16)"
+  local final="$cache/debs-$key"
+  mkdir -p "$cache"
+  exec 8>"$final.lock"
+  flock 8
+  if [[ ! -d "$final" ]]; then
+    rm -rf "$final".tmp.*
+    local tmp
+    tmp="$(mktemp -d "$final.tmp.XXXXXX")"
+    mkdir -p "$tmp/lists/partial" "$tmp/archives/partial"
+    echo "deb http://deb.debian.org/debian bookworm main" >"$tmp/sources.list"
+    local apt=(apt-get -q -o Dir::Etc::SourceList="$tmp/sources.list"
+      -o Dir::Etc::SourceParts=/nonexistent -o Dir::State::Lists="$tmp/lists"
+      -o Dir::State::status="$rootfs/var/lib/dpkg/status"
+      -o Dir::Cache::archives="$tmp/archives" -o Dir::Cache::pkgcache=""
+      -o Dir::Cache::srcpkgcache="" -o Debug::NoLocking=1
+      -o APT::Install-Recommends=0 -o APT::Sandbox::User=root)
+    if ! "${apt[@]}" update >"$tmp/log" 2>&1 ||
+      ! "${apt[@]}" install --download-only -y "$@" >>"$tmp/log" 2>&1; then
+      tail -n 20 "$tmp/log" >&2
+      rm -rf "$tmp"
+      die "downloading $* failed (log above)"
+    fi
+    mkdir "$tmp/debs"
+    mv "$tmp"/archives/*.deb "$tmp/debs/" 2>/dev/null || true
+    mv -T "$tmp/debs" "$final"
+    rm -rf "$tmp"
+  fi
+  exec 8>&-
+  find "$final" -name '*.deb' | sort
+}
+
 cmd_configure() {
   (($# == 3)) || die "usage: apt_repo.sh configure FLEET_DIR HOST REPO"
   local dir="$1" host="$2" repo="$3"
@@ -86,8 +131,9 @@ main() {
   shift || true
   case "$cmd" in
     build) cmd_build "$@" ;;
+    fetch) cmd_fetch "$@" ;;
     configure) cmd_configure "$@" ;;
-    *) sed -n '2,15s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2; exit 2 ;;
+    *) sed -n '2,22s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2; exit 2 ;;
   esac
 }
 

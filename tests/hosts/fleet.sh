@@ -3,6 +3,10 @@
 #
 #   fleet.sh up N DIR                  boot h1..hN, state in DIR; prints the hosts
 #   fleet.sh down DIR                  power off and remove all up created
+#   fleet.sh rebuild DIR HOST          lose HOST (killed, its disk and network
+#                                      namespace gone) and boot a blank one in
+#                                      its place: same name, address and SSH
+#                                      host keys, nothing else
 #   fleet.sh exec DIR HOST CMD...      run CMD as root inside HOST (stdin passes)
 #   fleet.sh cp DIR HOST SRC DEST [MODE]  copy a file into HOST (mode of SRC)
 #   fleet.sh addr HOST                 print HOST's address (h3 -> 10.200.0.3)
@@ -170,6 +174,18 @@ remove_cgroups() {  # DIR HOST
     [[ ! -d "$cg" ]] || find "$cg" -depth -type d -exec rmdir {} + 2>/dev/null ||
       log "could not remove cgroup $cg"
   done < <(host_cgroups "$1" "$2")
+}
+
+# HOST's network namespace and its veth pair to the bridge.
+host_network() {  # HOST
+  local host="$1" i
+  i="$(host_index "$host")"
+  ip netns add "$host"
+  ip link add "cairn-$host" type veth peer name eth0 netns "$host"
+  ip link set "cairn-$host" master "$BRIDGE" up
+  ip -n "$host" addr add "$NET.$i/24" dev eth0
+  ip -n "$host" link set eth0 up
+  ip -n "$host" link set lo up
 }
 
 prepare_host() {  # ROOTFS DIR HOST N
@@ -343,12 +359,7 @@ cmd_up() {
 
   for ((i = 1; i <= n; i++)); do
     host="h$i"
-    ip netns add "$host"
-    ip link add "cairn-$host" type veth peer name eth0 netns "$host"
-    ip link set "cairn-$host" master "$BRIDGE" up
-    ip -n "$host" addr add "$NET.$i/24" dev eth0
-    ip -n "$host" link set eth0 up
-    ip -n "$host" link set lo up
+    host_network "$host"
     prepare_host "$rootfs" "$dir" "$host" "$n"
     boot_host "$rootfs" "$dir" "$host"
   done
@@ -443,6 +454,39 @@ cmd_down() {
   rmdir "$dir" 2>/dev/null || true
 }
 
+cmd_rebuild() {
+  (($# == 2)) || die "usage: fleet.sh rebuild DIR HOST"
+  local dir host="$2" n
+  dir="$(realpath -m "$1")"
+  [[ -s "$dir/hosts" ]] || die "$dir holds no fleet"
+  local hosts=()
+  read -r -a hosts <"$dir/hosts"
+  [[ " ${hosts[*]} " == *" $host "* ]] || die "$dir has no host $host"
+  n=${#hosts[@]}
+  # A fire, not a shutdown: every process killed at once, the disk gone.
+  kill_host "$dir" "$host"
+  remove_cgroups "$dir" "$host"
+  rm -rf --one-file-system "${dir:?}/$host"
+  # Its kernel state goes too: firewall rules, sysctls, routes.
+  ip link delete "cairn-$host" 2>/dev/null || true
+  ip netns delete "$host"
+  host_network "$host"
+  # A new machine has a new MAC: forget the old one, as its gratuitous ARP
+  # would make a real network do.
+  local other
+  ip neigh flush dev "$BRIDGE" to "$NET.$(host_index "$host")" 2>/dev/null || true
+  for other in "${hosts[@]}"; do
+    [[ "$other" == "$host" ]] ||
+      ip -n "$other" neigh flush to "$NET.$(host_index "$host")" 2>/dev/null || true
+  done
+  prepare_host "$(cat "$dir/rootfs")" "$dir" "$host" "$n"
+  boot_host "$(cat "$dir/rootfs")" "$dir" "$host"
+  wait_booted "$dir" "$host" $((SECONDS + ${FLEET_BOOT_TIMEOUT:-60})) ||
+    die "$host did not boot again"
+  sed -i "s|^FLEET_PID_$host=.*|FLEET_PID_$host=$(cat "$dir/$host/leader.pid")|" \
+    "$dir/fleet.env"
+}
+
 cmd_exec() {
   (($# >= 3)) || die "usage: fleet.sh exec DIR HOST CMD..."
   local dir="$1" host="$2" leader
@@ -470,11 +514,12 @@ main() {
   case "$cmd" in
     up) cmd_up "$@" ;;
     down) cmd_down "$@" ;;
+    rebuild) cmd_rebuild "$@" ;;
     exec) cmd_exec "$@" ;;
     cp) cmd_cp "$@" ;;
     addr) (($# == 1)) || die "usage: fleet.sh addr HOST"; echo "$NET.$(host_index "$1")" ;;
     pid) (($# == 2)) || die "usage: fleet.sh pid DIR HOST"; leader_of "$1" "$2" ;;
-    *) sed -n '2,9s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2; exit 2 ;;
+    *) sed -n '2,13s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2; exit 2 ;;
   esac
 }
 

@@ -108,6 +108,15 @@ expect_eq "1.1 is installed" 1.1 "$(on h1 dpkg-query -W -f '${Version}' cairn-te
 expect_fails "h2 does not have it" on h2 dpkg-query -W cairn-test-hello
 t_apt="$(elapsed "$t0" "$(now)")"
 
+# A host lost and rebuilt blank: same name and address, nothing of before.
+on h2 touch /root/before-the-fire
+expect_ok "fleet.sh rebuild h2" fleet rebuild "$fleet" h2
+expect_fails "the rebuilt h2 has lost its disk" on h2 test -e /root/before-the-fire
+expect_eq "the rebuilt h2 has its name" h2 "$(on h2 hostname 2>&1)"
+expect_ok "the rebuilt h2 is booted" on h2 systemctl is-system-running --wait
+expect_ok "the rebuilt h2 answers on its address" nc -z -w 2 "$FLEET_ADDR_h2" 22
+expect_ok "h1 lived through it" on h1 test -x /usr/bin/cairn-test-hello
+
 # Teardown leaves nothing: no namespaces, links, processes, mounts, cgroups.
 t0="$(now)"
 expect_ok "fleet.sh down" fleet down "$fleet"
