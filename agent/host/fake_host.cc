@@ -426,6 +426,15 @@ absl::Status FakeHost::Rename(const std::string& from, const std::string& to) {
 absl::StatusOr<CommandResult> FakeHost::Run(
     const std::vector<std::string>& argv, std::string_view input,
     absl::Duration timeout) {
+  return RunWithEnvironment(argv, {}, input, timeout);
+}
+
+absl::StatusOr<CommandResult> FakeHost::RunWithEnvironment(
+    const std::vector<std::string>& argv,
+    const std::map<std::string, std::string>& environment,
+    std::string_view input, absl::Duration timeout) {
+  environment_ = environment;
+  timeout_ = timeout;
   if (argv.empty()) return absl::InvalidArgumentError("run: empty command");
   commands_.push_back(StrJoin(argv, " "));
   auto it = handlers_.find(argv[0]);

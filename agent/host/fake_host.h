@@ -58,6 +58,19 @@ class FakeHost : public Host {
   absl::StatusOr<CommandResult> Run(const std::vector<std::string>& argv,
                                     std::string_view input,
                                     absl::Duration timeout) override;
+  // Recorded in commands() like Run, argv only; a handler reads the
+  // environment with environment().
+  absl::StatusOr<CommandResult> RunWithEnvironment(
+      const std::vector<std::string>& argv,
+      const std::map<std::string, std::string>& environment,
+      std::string_view input, absl::Duration timeout) override;
+  // The environment given to the command running (for a handler) or last
+  // run; empty after Run.
+  const std::map<std::string, std::string>& environment() const {
+    return environment_;
+  }
+  // The timeout given to the command running or last run.
+  absl::Duration timeout() const { return timeout_; }
 
  private:
   struct Node {
@@ -79,6 +92,8 @@ class FakeHost : public Host {
   std::map<std::string, Node> nodes_;
   std::map<std::string, CommandHandler> handlers_;
   std::vector<std::string> commands_;
+  std::map<std::string, std::string> environment_;
+  absl::Duration timeout_;
   int mutations_ = 0;
 };
 

@@ -337,6 +337,38 @@ TEST(FakeHostTest, ScriptedCommands) {
   EXPECT_EQ(host.mutations(), 0);
 }
 
+TEST(FakeHostTest, EnvironmentIsForTheHandlerNotTheLog) {
+  FakeHost host;
+  std::string seen;
+  host.OnCommand("sh", [&](const std::vector<std::string>&, std::string_view) {
+    auto it = host.environment().find("TOKEN");
+    seen = it == host.environment().end() ? "(none)" : it->second;
+    return CommandResult();
+  });
+  ASSERT_TRUE(host.RunWithEnvironment({"sh", "-c", "x"}, {{"TOKEN", "s3cr3t"}},
+                                      "", absl::Seconds(7))
+                  .ok());
+  EXPECT_EQ(seen, "s3cr3t");
+  EXPECT_EQ(host.timeout(), absl::Seconds(7));
+  EXPECT_THAT(host.commands(), ElementsAre("sh -c x"));
+  ASSERT_TRUE(host.Run({"sh"}, "", absl::Seconds(1)).ok());
+  EXPECT_EQ(seen, "(none)");
+  EXPECT_TRUE(host.environment().empty());
+}
+
+TEST(FakeHostTest, FileSha256AndInstallFile) {
+  FakeHost host;
+  host.PutFile("/d/abc", "abc");
+  EXPECT_EQ(*host.FileSha256("/d/abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  host.PutFile("/d/.tmp", "new", 0600);
+  ASSERT_TRUE(host.InstallFile("/d/.tmp", "/d/abc", 0755, 33, 33).ok());
+  EXPECT_EQ(*host.ReadFile("/d/abc"), "new");
+  EXPECT_EQ(host.Stat("/d/abc")->mode, 0755u);
+  EXPECT_EQ(host.Stat("/d/abc")->uid, 33u);
+  EXPECT_FALSE(host.Stat("/d/.tmp")->exists());
+}
+
 TEST(FakeHostTest, FailedCallsAreNotMutations) {
   FakeHost host;
   host.PutDirectory("/d");

@@ -1,5 +1,6 @@
 #include "agent/host/host.h"
 
+#include "base/digest.h"
 #include "base/strings.h"
 
 namespace cairn::agent {
@@ -28,6 +29,22 @@ std::vector<absl::Status> Host::WriteFiles(
     out.push_back(WriteFile(f.path, f.content, f.mode, f.uid, f.gid));
   }
   return out;
+}
+
+absl::Status Host::InstallFile(const std::string& temp, const std::string& path,
+                               uint32_t mode, uid_t uid, gid_t gid) {
+  if (absl::Status status = SetOwner(temp, uid, gid); !status.ok()) {
+    return status;
+  }
+  // chown(2) clears set-id bits: the mode comes after.
+  if (absl::Status status = SetMode(temp, mode); !status.ok()) return status;
+  return Rename(temp, path);
+}
+
+absl::StatusOr<std::string> Host::FileSha256(const std::string& path) {
+  absl::StatusOr<std::string> content = ReadFile(path);
+  if (!content.ok()) return content.status();
+  return Sha256Hex(*content);
 }
 
 absl::Status MakeDirectories(Host& host, std::string_view path, uint32_t mode,

@@ -9,6 +9,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -99,12 +100,38 @@ class Host {
   virtual absl::Status Rename(const std::string& from,
                               const std::string& to) = 0;
 
+  // Replaces `path` atomically with the regular file `temp`, in the same
+  // directory (a download): gives it `uid`, `gid` and then `mode`, makes its
+  // content durable, renames it over `path` and syncs the directory, as
+  // WriteFile does for content in memory. On failure `temp` is left where
+  // it is, for the caller to remove. The default sets owner and mode and
+  // renames, without syncing.
+  virtual absl::Status InstallFile(const std::string& temp,
+                                   const std::string& path, uint32_t mode,
+                                   uid_t uid, gid_t gid);
+
+  // The SHA-256 of the file at `path` (a symlink is followed), lower-case
+  // hex. The default reads the whole file into memory; LocalHost streams
+  // it, so a file of gigabytes costs no memory.
+  virtual absl::StatusOr<std::string> FileSha256(const std::string& path);
+
   // Runs `argv` (argv[0] is looked up in PATH) with `input` on stdin and
   // waits at most `timeout`, after which it is killed and the status says
   // so. A command that runs and fails is not an error: see exit_code.
   virtual absl::StatusOr<CommandResult> Run(
       const std::vector<std::string>& argv, std::string_view input = "",
       absl::Duration timeout = absl::Minutes(5)) = 0;
+
+  // Run, with `environment` (NAME -> value) set for the command on top of
+  // the agent's own environment, a name the agent has being replaced. The
+  // values go only into the command's environment, never into its argv
+  // (which every user can read in /proc) nor into a status this returns:
+  // the way to hand a command a secret. argv[0] is looked up in the
+  // agent's PATH, not in `environment`'s.
+  virtual absl::StatusOr<CommandResult> RunWithEnvironment(
+      const std::vector<std::string>& argv,
+      const std::map<std::string, std::string>& environment,
+      std::string_view input, absl::Duration timeout) = 0;
 };
 
 // Creates `path` (absolute) and its missing parents, owned by root: `mode`

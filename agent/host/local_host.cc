@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <map>
+#include <memory>
 #include <random>
 #include <set>
 
@@ -17,6 +18,7 @@
 #include "agent/host/host.h"
 #include "agent/host/run_command.h"
 #include "base/strings.h"
+#include "openssl/evp.h"
 
 namespace cairn::agent {
 namespace {
@@ -392,10 +394,70 @@ class LocalHost : public Host {
     return absl::OkStatus();
   }
 
+  absl::Status InstallFile(const std::string& temp, const std::string& given,
+                           uint32_t mode, uid_t uid, gid_t gid) override {
+    std::string path = Trimmed(given);
+    // O_NOFOLLOW: the file itself, never where a link put there points.
+    Fd fd(open(temp.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+    if (fd.get() < 0) return Errno(errno, "open", temp);
+    struct stat st;
+    if (fstat(fd.get(), &st) != 0) return Errno(errno, "fstat", temp);
+    if (!S_ISREG(st.st_mode)) return Errno(EINVAL, "install", temp);
+    if (fchown(fd.get(), uid, gid) != 0) return Errno(errno, "fchown", temp);
+    if (fchmod(fd.get(), mode & 07777) != 0) {
+      return Errno(errno, "fchmod", temp);
+    }
+    if (fsync(fd.get()) != 0) return Errno(errno, "fsync", temp);
+    if (fd.Close() != 0) return Errno(errno, "close", temp);
+    if (rename(temp.c_str(), path.c_str()) != 0) {
+      return Errno(errno, "rename over", path);
+    }
+    return SyncDirectory(Dirname(path));
+  }
+
+  absl::StatusOr<std::string> FileSha256(const std::string& path) override {
+    Fd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (fd.get() < 0) return Errno(errno, "open", path);
+    std::unique_ptr<EVP_MD_CTX, void (*)(EVP_MD_CTX*)> context(EVP_MD_CTX_new(),
+                                                               EVP_MD_CTX_free);
+    if (context == nullptr ||
+        EVP_DigestInit_ex(context.get(), EVP_sha256(), nullptr) != 1) {
+      return absl::InternalError(
+          StrCat("sha256 ", path, ": no digest context"));
+    }
+    std::vector<char> buffer(1 << 20);
+    while (true) {
+      ssize_t n = read(fd.get(), buffer.data(), buffer.size());
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        return Errno(errno, "read", path);
+      }
+      if (n == 0) break;
+      EVP_DigestUpdate(context.get(), buffer.data(), static_cast<size_t>(n));
+    }
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int size = 0;
+    EVP_DigestFinal_ex(context.get(), digest, &size);
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string hex;
+    for (unsigned int i = 0; i < size; ++i) {
+      hex.push_back(kHex[digest[i] >> 4]);
+      hex.push_back(kHex[digest[i] & 15]);
+    }
+    return hex;
+  }
+
   absl::StatusOr<CommandResult> Run(const std::vector<std::string>& argv,
                                     std::string_view input,
                                     absl::Duration timeout) override {
     return RunCommand(argv, input, timeout);
+  }
+
+  absl::StatusOr<CommandResult> RunWithEnvironment(
+      const std::vector<std::string>& argv,
+      const std::map<std::string, std::string>& environment,
+      std::string_view input, absl::Duration timeout) override {
+    return RunCommand(argv, input, timeout, environment);
   }
 
  private:

@@ -27,6 +27,7 @@ namespace {
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::Not;
 using Type = FileInfo::Type;
 
 std::string Message(const absl::Status& status) {
@@ -418,6 +419,39 @@ TEST(RunCommandTest, TimeoutKillsTheProcessGroup) {
   rmdir(dir_template);
 }
 
+TEST(RunCommandTest, EnvironmentIsSetButNeverInArgvOrErrors) {
+  std::unique_ptr<Host> host = MakeLocalHost();
+  setenv("CAIRN_TEST_REPLACED", "agent's", 1);
+  // /proc/self/cmdline of the command is its argv: the value is not there.
+  absl::StatusOr<CommandResult> result = host->RunWithEnvironment(
+      {"sh", "-c",
+       "printf '%s|%s|' \"$CAIRN_TEST_SECRET\" \"$CAIRN_TEST_REPLACED\"; "
+       "tr '\\0' ' ' < /proc/$$/cmdline; test -n \"$PATH\" && echo path"},
+      {{"CAIRN_TEST_SECRET", "hunter2 with spaces"},
+       {"CAIRN_TEST_REPLACED", "mine"}},
+      "", absl::Seconds(30));
+  unsetenv("CAIRN_TEST_REPLACED");
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->exit_code, 0) << result->err;
+  EXPECT_THAT(result->out, HasSubstr("hunter2 with spaces|mine|sh -c"));
+  EXPECT_EQ(result->out.find("hunter2", result->out.find("sh -c")),
+            std::string::npos)
+      << result->out;
+  EXPECT_THAT(result->out, HasSubstr("path\n"));  // The agent's PATH is kept.
+
+  // A timeout names the command, never the environment.
+  absl::StatusOr<CommandResult> slow = host->RunWithEnvironment(
+      {"sleep", "30"}, {{"CAIRN_TEST_SECRET", "hunter2"}}, "",
+      absl::Milliseconds(200));
+  EXPECT_EQ(slow.status().code(), absl::StatusCode::kDeadlineExceeded);
+  EXPECT_THAT(Message(slow.status()), Not(HasSubstr("hunter2")));
+
+  absl::StatusOr<CommandResult> bad = host->RunWithEnvironment(
+      {"true"}, {{"A=B", "hunter2"}}, "", absl::Seconds(5));
+  EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(Message(bad.status()), Not(HasSubstr("hunter2")));
+}
+
 TEST(RunCommandTest, ThroughTheHost) {
   std::unique_ptr<Host> host = MakeLocalHost();
   absl::StatusOr<CommandResult> result = host->Run({"echo", "hi"});
@@ -456,6 +490,47 @@ TEST_F(LocalHostTest, WriteFilesWritesEachAndReportsEach) {
             (std::vector<std::string>{"new", "old"}));
   EXPECT_EQ(*host_->ListDirectory(Path("b")),
             (std::vector<std::string>{"other"}));
+}
+
+}  // namespace
+}  // namespace cairn::agent
+
+namespace cairn::agent {
+namespace {
+
+TEST_F(LocalHostTest, FileSha256StreamsTheFile) {
+  ASSERT_TRUE(host_->WriteFile(Path("abc"), "abc", 0644, 0, 0).ok());
+  EXPECT_EQ(*host_->FileSha256(Path("abc")),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  // Larger than the read buffer.
+  std::string big(3 << 20, 'x');
+  ASSERT_TRUE(host_->WriteFile(Path("big"), big, 0644, 0, 0).ok());
+  absl::StatusOr<CommandResult> expected =
+      host_->Run({"sha256sum", Path("big")}, "", absl::Seconds(30));
+  ASSERT_TRUE(expected.ok());
+  EXPECT_EQ(*host_->FileSha256(Path("big")), expected->out.substr(0, 64));
+  EXPECT_EQ(host_->FileSha256(Path("missing")).status().code(),
+            absl::StatusCode::kNotFound);
+}
+
+TEST_F(LocalHostTest, InstallFileReplacesWithOwnerAndMode) {
+  ASSERT_TRUE(host_->WriteFile(Path("target"), "old\n", 0644, 0, 0).ok());
+  ASSERT_TRUE(host_->WriteFile(Path(".download"), "new\n", 0600, 0, 0).ok());
+  ASSERT_TRUE(host_
+                  ->InstallFile(Path(".download"), Path("target"), 04750,
+                                nobody_uid_, nobody_gid_)
+                  .ok());
+  EXPECT_EQ(*host_->ReadFile(Path("target")), "new\n");
+  FileInfo info = *host_->Stat(Path("target"));
+  EXPECT_EQ(info.mode, 04750u);  // Set after chown, which clears set-id.
+  EXPECT_EQ(info.uid, nobody_uid_);
+  EXPECT_EQ(info.gid, nobody_gid_);
+  EXPECT_THAT(Entries(), ElementsAre("target"));
+  // A symlink as the temporary file is refused, and left for the caller.
+  ASSERT_TRUE(host_->MakeSymlink(Path("target"), Path(".link")).ok());
+  EXPECT_FALSE(
+      host_->InstallFile(Path(".link"), Path("other"), 0644, 0, 0).ok());
+  EXPECT_FALSE(host_->Stat(Path("other"))->exists());
 }
 
 }  // namespace

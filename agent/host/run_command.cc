@@ -94,7 +94,7 @@ absl::StatusOr<int> Wait(pid_t pid) {
 // and none blocked. Returns 0 or the errno of the failed start (glibc
 // reports a failed exec too).
 int Spawn(const std::string& program, const std::vector<std::string>& argv,
-          int in, int out, int err, pid_t& pid) {
+          char* const* envp, int in, int out, int err, pid_t& pid) {
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, in, 0);
@@ -121,10 +121,25 @@ int Spawn(const std::string& program, const std::vector<std::string>& argv,
     args.push_back(const_cast<char*>(arg.c_str()));
   args.push_back(nullptr);
   int error = posix_spawn(&pid, program.c_str(), &actions, &attributes,
-                          args.data(), environ);
+                          args.data(), envp);
   posix_spawnattr_destroy(&attributes);
   posix_spawn_file_actions_destroy(&actions);
   return error;
+}
+
+// The agent's environment with `extra` set on top: NAME=VALUE strings, a
+// name of `extra` replacing the agent's.
+std::vector<std::string> MergeEnvironment(
+    const std::map<std::string, std::string>& extra) {
+  std::vector<std::string> out;
+  for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) {
+    std::string_view variable = *entry;
+    std::string name(variable.substr(0, variable.find('=')));
+    if (extra.count(name) == 0) out.emplace_back(variable);
+  }
+  for (const auto& [name, value] : extra)
+    out.push_back(StrCat(name, "=", value));
+  return out;
 }
 
 // A result for a program that never ran, as a shell reports it.
@@ -154,11 +169,31 @@ std::string FindProgram(const std::string& program,
   return "";
 }
 
-absl::StatusOr<CommandResult> RunCommand(const std::vector<std::string>& argv,
-                                         std::string_view input,
-                                         absl::Duration timeout) {
+absl::StatusOr<CommandResult> RunCommand(
+    const std::vector<std::string>& argv, std::string_view input,
+    absl::Duration timeout,
+    const std::map<std::string, std::string>& environment) {
   if (argv.empty() || argv[0].empty()) {
     return absl::InvalidArgumentError("run: empty command");
+  }
+  for (const auto& [name, value] : environment) {
+    // The value is not named: it may be a secret.
+    if (name.empty() || name.find('=') != std::string::npos ||
+        name.find('\0') != std::string::npos ||
+        value.find('\0') != std::string::npos) {
+      return absl::InvalidArgumentError(StrCat(
+          "run ", argv[0], ": environment variable '", name,
+          "' has an empty name, or a '=' or NUL byte in its name or value"));
+    }
+  }
+  // Built before the child starts: nothing is allocated between fork and
+  // exec. Without `environment`, the agent's own, as it is.
+  std::vector<std::string> merged;
+  std::vector<char*> envp;
+  if (!environment.empty()) {
+    merged = MergeEnvironment(environment);
+    for (std::string& variable : merged) envp.push_back(variable.data());
+    envp.push_back(nullptr);
   }
   const char* path_env = getenv("PATH");
   std::string program =
@@ -180,8 +215,9 @@ absl::StatusOr<CommandResult> RunCommand(const std::vector<std::string>& argv,
   Fd stderr_read(fds[4]), stderr_write(fds[5]);
 
   pid_t pid = 0;
-  int error = Spawn(program, argv, stdin_read.get(), stdout_write.get(),
-                    stderr_write.get(), pid);
+  int error =
+      Spawn(program, argv, envp.empty() ? environ : envp.data(),
+            stdin_read.get(), stdout_write.get(), stderr_write.get(), pid);
   if (error == ENOENT) {
     return NotRun(127, StrCat(argv[0], ": command not found\n"));
   }

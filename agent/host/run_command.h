@@ -3,6 +3,7 @@
 
 // Running a program on the real machine: LocalHost::Run.
 
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -22,9 +23,12 @@ namespace cairn::agent {
 // cannot be executed with 126, like a shell. After `timeout` the whole
 // process group is killed with SIGKILL and DeadlineExceeded is returned.
 // The exit code is 128 + N for a process killed by signal N.
-absl::StatusOr<CommandResult> RunCommand(const std::vector<std::string>& argv,
-                                         std::string_view input,
-                                         absl::Duration timeout);
+// `environment` is set on top of the agent's own (Host::RunWithEnvironment);
+// its values appear in no status returned.
+absl::StatusOr<CommandResult> RunCommand(
+    const std::vector<std::string>& argv, std::string_view input,
+    absl::Duration timeout,
+    const std::map<std::string, std::string>& environment = {});
 
 // Where `program` is found: itself when it holds a slash, otherwise the
 // first executable regular file named `program` in the directories of

@@ -15,10 +15,18 @@
 // compares with apt's candidate from the package lists as they are (the
 // agent does not run apt-get update); removed is satisfied by dpkg's
 // "config-files" state, purged only by no trace at all.
+//
+// With `deb`, the version wanted is the .deb file's (`dpkg-deb -f DEB
+// Package Version`, read-only), whose Package must be the resource's name;
+// it is installed by path in the same `apt-get install`, which pulls its
+// dependencies from the repositories. A .deb not there at Check time is a
+// change, not an error: a file resource with `source` earlier in the same
+// apply usually downloads it. Not there at Apply time, it is an error.
 
 #include <algorithm>
 
 #include "absl/status/status.h"
+#include "agent/providers/file_support.h"
 #include "agent/providers/provider.h"
 #include "base/strings.h"
 #include "proto/cairn/v1/resources.pb.h"
@@ -119,7 +127,26 @@ absl::StatusOr<v1::Package> Spec(const v1::Resource& resource) {
         StrCat("package ", spec.name(),
                ": a version goes only with state = installed"));
   }
+  // A removal ignores the .deb likewise.
+  if (!spec.deb().empty() && spec.state() != v1::Package::STATE_REMOVED &&
+      spec.state() != v1::Package::STATE_PURGED) {
+    if (absl::Status path = CheckPath("package deb", spec.deb()); !path.ok()) {
+      return Annotate(StrCat("package ", spec.name()), path);
+    }
+    if (!spec.version().empty()) {
+      return absl::InvalidArgumentError(
+          StrCat("package ", spec.name(),
+                 ": deb and version exclude each other (the version is the "
+                 ".deb file's)"));
+    }
+  }
   return spec;
+}
+
+// Whether `spec` installs from a .deb file.
+bool FromDeb(const v1::Package& spec) {
+  return !spec.deb().empty() && spec.state() != v1::Package::STATE_REMOVED &&
+         spec.state() != v1::Package::STATE_PURGED;
 }
 
 // The last lines of a command's output, for an error.
@@ -192,6 +219,56 @@ absl::StatusOr<std::string> Candidate(Host& host, const std::string& name) {
   return std::string();
 }
 
+// What a .deb file holds, as far as the comparison goes.
+struct Deb {
+  bool exists = false;
+  std::string package;
+  std::string version;
+};
+
+// Reads `spec.deb`'s Package and Version with dpkg-deb (read-only). A
+// missing file is a Deb that does not exist; one that dpkg-deb cannot read,
+// or of another package, is an error.
+absl::StatusOr<Deb> ReadDeb(Host& host, const v1::Package& spec) {
+  const std::string& path = spec.deb();
+  Deb deb;
+  absl::StatusOr<FileInfo> info = host.Stat(path);
+  if (!info.ok()) return info.status();
+  if (!info->exists()) return deb;
+  deb.exists = true;
+  absl::StatusOr<CommandResult> result = host.Run(
+      {"dpkg-deb", "-f", path, "Package", "Version"}, "", absl::Minutes(2));
+  if (!result.ok()) return result.status();
+  if (result->exit_code != 0) {
+    return absl::FailedPreconditionError(StrCat(
+        "package ", spec.name(), ": cannot read ", path,
+        " (dpkg-deb exited with ", result->exit_code, "): ", Tail(*result)));
+  }
+  for (std::string_view line : StrSplit(result->out, '\n')) {
+    for (auto [prefix, field] :
+         {std::pair<std::string_view, std::string*>{"Package:", &deb.package},
+          {"Version:", &deb.version}}) {
+      if (!StartsWith(line, prefix)) continue;
+      line.remove_prefix(prefix.size());
+      while (!line.empty() && line.front() == ' ') line.remove_prefix(1);
+      *field = std::string(line);
+    }
+  }
+  std::string_view name = spec.name();
+  name = name.substr(0, name.find(':'));
+  if (deb.package != name) {
+    return absl::FailedPreconditionError(StrCat("package ", spec.name(), ": ",
+                                                path, " is the package '",
+                                                deb.package, "', not ", name));
+  }
+  if (!ValidVersion(deb.version)) {
+    return absl::FailedPreconditionError(
+        StrCat("package ", spec.name(), ": ", path, " has no valid Version ('",
+               deb.version, "')"));
+  }
+  return deb;
+}
+
 // What one package needs.
 enum class Need { kNothing, kInstall, kRemove, kPurge };
 
@@ -200,6 +277,44 @@ struct Plan {
   // For kInstall: "name" or "name=version".
   std::string target;
 };
+
+// PlanFor for a package installed from `deb`: it is wanted at the .deb's
+// version. A .deb not there yet is a change in a Check (`diff` given) and
+// an error in an Apply.
+absl::StatusOr<Plan> PlanDeb(const v1::Resource& resource,
+                             const v1::Package& spec, const Deb& deb,
+                             const Installed* p, const ProviderContext& context,
+                             v1::ResourceDiff* diff) {
+  Current current = Classify(p);
+  Plan plan;
+  plan.target = spec.deb();
+  if (!deb.exists && diff == nullptr) {
+    return absl::FailedPreconditionError(
+        StrCat("package ", spec.name(), ": ", spec.deb(),
+               " does not exist (declare it, e.g. as a file with source, "
+               "before this package)"));
+  }
+  bool installed = current == Current::kInstalled;
+  if (deb.exists && installed && p->version == deb.version) return plan;
+  plan.need = Need::kInstall;
+  if (diff == nullptr) return plan;
+  bool absent = current == Current::kAbsent || current == Current::kConfigFiles;
+  diff->set_action(absent ? v1::ResourceDiff::ACTION_CREATE
+                          : v1::ResourceDiff::ACTION_UPDATE);
+  if (!installed) {
+    AddChange(resource, "state", std::string(Describe(p)), "installed", context,
+              *diff);
+  }
+  if (deb.exists) {
+    AddChange(resource, "version",
+              current == Current::kAbsent ? "" : p->version, deb.version,
+              context, *diff);
+  }
+  AddChange(resource, "deb", "",
+            deb.exists ? spec.deb() : StrCat(spec.deb(), " (not there yet)"),
+            context, *diff);
+  return plan;
+}
 
 // Works out what `spec` needs and, when `diff` is given, describes it.
 absl::StatusOr<Plan> PlanFor(const v1::Resource& resource,
@@ -223,6 +338,11 @@ absl::StatusOr<Plan> PlanFor(const v1::Resource& resource,
     case v1::Package::STATE_UNSPECIFIED:
     case v1::Package::STATE_INSTALLED:
     case v1::Package::STATE_LATEST: {
+      if (FromDeb(spec)) {
+        absl::StatusOr<Deb> deb = ReadDeb(host, spec);
+        if (!deb.ok()) return deb.status();
+        return PlanDeb(resource, spec, *deb, p, context, diff);
+      }
       std::string wanted_version = spec.version();
       if (spec.state() == v1::Package::STATE_LATEST &&
           current == Current::kInstalled) {
@@ -320,37 +440,45 @@ class PackageProvider : public Provider {
 
   absl::Status Apply(const v1::Resource& resource, const v1::ResourceDiff& diff,
                      ProviderContext& context) const override {
-    return ApplyAll({&resource}, context);
+    return ApplyAll({&resource}, context).at(0);
   }
 
   bool batches() const override { return true; }
 
-  // One apt transaction: all succeed or all fail together.
+  // One apt transaction: all succeed or all fail together, but for a
+  // package whose own spec or .deb is wrong, which fails alone.
   std::vector<absl::Status> ApplyBatch(
       const std::vector<const v1::Resource*>& resources,
       const std::vector<v1::ResourceDiff>&,
       ProviderContext& context) const override {
-    return std::vector<absl::Status>(resources.size(),
-                                     ApplyAll(resources, context));
+    return ApplyAll(resources, context);
   }
 
  private:
-  absl::Status ApplyAll(const std::vector<const v1::Resource*>& resources,
-                        ProviderContext& context) const {
+  std::vector<absl::Status> ApplyAll(
+      const std::vector<const v1::Resource*>& resources,
+      ProviderContext& context) const {
     Host& host = *context.host;
-    std::vector<v1::Package> specs;
-    for (const v1::Resource* resource : resources) {
-      absl::StatusOr<v1::Package> spec = Spec(*resource);
-      if (!spec.ok()) return spec.status();
-      specs.push_back(*std::move(spec));
-    }
     absl::StatusOr<Database> db = ReadDatabase(host);
-    if (!db.ok()) return db.status();
+    if (!db.ok()) {
+      return std::vector<absl::Status>(resources.size(), db.status());
+    }
+    std::vector<absl::Status> out(resources.size());
+    std::vector<size_t> planned;  // Those whose fate apt decides.
     std::vector<std::string> install, remove, purge;
-    for (size_t i = 0; i < specs.size(); ++i) {
+    for (size_t i = 0; i < resources.size(); ++i) {
+      absl::StatusOr<v1::Package> spec = Spec(*resources[i]);
+      if (!spec.ok()) {
+        out[i] = spec.status();
+        continue;
+      }
       absl::StatusOr<Plan> plan =
-          PlanFor(*resources[i], specs[i], *db, host, context, nullptr);
-      if (!plan.ok()) return plan.status();
+          PlanFor(*resources[i], *spec, *db, host, context, nullptr);
+      if (!plan.ok()) {
+        out[i] = plan.status();
+        continue;
+      }
+      planned.push_back(i);
       switch (plan->need) {
         case Need::kNothing:
           break;
@@ -358,16 +486,18 @@ class PackageProvider : public Provider {
           install.push_back(plan->target);
           break;
         case Need::kRemove:
-          remove.push_back(specs[i].name());
+          remove.push_back(spec->name());
           break;
         case Need::kPurge:
-          purge.push_back(specs[i].name());
+          purge.push_back(spec->name());
           break;
       }
     }
-    if (absl::Status s = AptGet(host, "install", install); !s.ok()) return s;
-    if (absl::Status s = AptGet(host, "remove", remove); !s.ok()) return s;
-    return AptGet(host, "purge", purge);
+    absl::Status status = AptGet(host, "install", install);
+    if (status.ok()) status = AptGet(host, "remove", remove);
+    if (status.ok()) status = AptGet(host, "purge", purge);
+    for (size_t i : planned) out[i] = status;
+    return out;
   }
 };
 

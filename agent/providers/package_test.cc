@@ -1,11 +1,15 @@
+#include <cstdlib>
 #include <map>
+#include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "agent/host/fake_host.h"
 #include "agent/host/host.h"
 #include "agent/providers/provider.h"
 #include "base/strings.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "proto/cairn/v1/resources.pb.h"
 
@@ -49,6 +53,22 @@ class PackageTest : public ::testing::Test {
         StrAppend(&r.out, name, "\t", p.arch, "\t", p.status, "\t", p.version,
                   "\n");
       }
+      return r;
+    });
+    host_.OnCommand("dpkg-deb", [this](const std::vector<std::string>& argv,
+                                       std::string_view) {
+      CommandResult r;
+      EXPECT_EQ(argv.size(), 5u);
+      EXPECT_EQ(argv[1], "-f");
+      auto it = debs_.find(argv[2]);
+      if (it == debs_.end() || !host_.Stat(argv[2])->exists()) {
+        r.exit_code = 2;
+        r.err = StrCat("dpkg-deb: error: '", argv[2],
+                       "' is not a Debian format archive\n");
+        return r;
+      }
+      r.out = StrCat("Package: ", it->second.first,
+                     "\nVersion: ", it->second.second, "\n");
       return r;
     });
     host_.OnCommand(
@@ -100,6 +120,11 @@ class PackageTest : public ::testing::Test {
       return r;
     }
     for (const std::string& target : packages) {
+      if (StartsWith(target, "/") && command == "install") {
+        const auto& [name, version] = debs_.at(target);
+        dpkg_[name] = {"install ok installed", version};
+        continue;
+      }
       size_t eq = target.find('=');
       std::string name = target.substr(0, eq);
       if (command == "install") {
@@ -126,7 +151,8 @@ class PackageTest : public ::testing::Test {
     for (size_t i = before; i < host_.commands().size(); ++i) {
       const std::string& c = host_.commands()[i];
       EXPECT_TRUE(StartsWith(c, "dpkg-query -W ") ||
-                  StartsWith(c, "env LC_ALL=C apt-cache policy "))
+                  StartsWith(c, "env LC_ALL=C apt-cache policy ") ||
+                  StartsWith(c, "dpkg-deb -f "))
           << c;
       EXPECT_EQ(c.find("apt-get"), std::string::npos) << c;
     }
@@ -149,8 +175,22 @@ class PackageTest : public ::testing::Test {
   const Provider* provider_ = FindProvider("package");
   std::map<std::string, Pkg> dpkg_;
   std::map<std::string, std::string> candidates_;
+  // .deb path -> (Package, Version); the file must also be on host_.
+  std::map<std::string, std::pair<std::string, std::string>> debs_;
   bool fail_ = false;
 };
+
+v1::Resource Deb(const std::string& name, const std::string& deb,
+                 v1::Package::State state = v1::Package::STATE_UNSPECIFIED) {
+  v1::Resource r = Resource(name, state);
+  v1::Package spec;
+  r.spec().UnpackTo(&spec);
+  spec.set_deb(deb);
+  r.mutable_spec()->PackFrom(spec);
+  return r;
+}
+
+constexpr char kMinioDeb[] = "/var/cache/cairn/minio_20240510_amd64.deb";
 
 constexpr char kAptGet[] =
     "env DEBIAN_FRONTEND=noninteractive apt-get -y -q -o "
@@ -353,6 +393,128 @@ TEST_F(PackageTest, RejectsWhatAptWouldTakeForAnOption) {
   EXPECT_TRUE(host_.commands().empty());
 }
 
+TEST_F(PackageTest, InstallsFromADebInTheSameAptTransaction) {
+  host_.PutFile(kMinioDeb, "!<arch>...");
+  debs_[kMinioDeb] = {"minio", "20240510"};
+  candidates_["nginx"] = "1.22.1-9";
+  v1::Resource minio = Deb("minio", kMinioDeb);
+  v1::Resource nginx = Resource("nginx");
+  v1::ResourceDiff diff = Check(minio);
+  EXPECT_EQ(diff.action(), v1::ResourceDiff::ACTION_CREATE);
+  ASSERT_EQ(diff.changes_size(), 3);
+  EXPECT_EQ(diff.changes(0).field(), "state");
+  EXPECT_EQ(diff.changes(1).field(), "version");
+  EXPECT_EQ(diff.changes(1).desired(), "20240510");
+  EXPECT_EQ(diff.changes(2).field(), "deb");
+  EXPECT_EQ(diff.changes(2).desired(), kMinioDeb);
+  size_t before = host_.commands().size();
+  std::vector<absl::Status> applied =
+      provider_->ApplyBatch({&nginx, &minio}, {Check(nginx), diff}, context_);
+  ASSERT_EQ(applied.size(), 2u);
+  EXPECT_TRUE(applied[0].ok()) << applied[0];
+  EXPECT_TRUE(applied[1].ok()) << applied[1];
+  EXPECT_EQ(AptGetCommands(before),
+            std::vector<std::string>{StrCat(
+                kAptGet, "--allow-downgrades install nginx ", kMinioDeb)});
+  EXPECT_EQ(Check(minio).action(), v1::ResourceDiff::ACTION_NONE);
+  EXPECT_EQ(Check(Deb("minio", kMinioDeb, v1::Package::STATE_LATEST)).action(),
+            v1::ResourceDiff::ACTION_NONE);
+
+  // A newer .deb in its place: an update to its version.
+  debs_[kMinioDeb] = {"minio", "20240601"};
+  v1::ResourceDiff update = Check(minio);
+  EXPECT_EQ(update.action(), v1::ResourceDiff::ACTION_UPDATE);
+  ASSERT_EQ(update.changes_size(), 2);
+  EXPECT_EQ(update.changes(0).field(), "version");
+  EXPECT_EQ(update.changes(0).current(), "20240510");
+  EXPECT_EQ(update.changes(0).desired(), "20240601");
+  ASSERT_TRUE(provider_->Apply(minio, update, context_).ok());
+  EXPECT_EQ(dpkg_["minio"].version, "20240601");
+  EXPECT_EQ(Check(minio).action(), v1::ResourceDiff::ACTION_NONE);
+}
+
+TEST_F(PackageTest, ADebNotThereYetIsAChangeInCheckAndAnErrorInApply) {
+  candidates_["nginx"] = "1.22.1-9";
+  v1::Resource minio = Deb("minio", kMinioDeb);
+  v1::ResourceDiff diff = Check(minio);
+  EXPECT_EQ(diff.action(), v1::ResourceDiff::ACTION_CREATE);
+  ASSERT_EQ(diff.changes_size(), 2);
+  EXPECT_EQ(diff.changes(0).field(), "state");
+  EXPECT_EQ(diff.changes(1).field(), "deb");
+  EXPECT_EQ(diff.changes(1).desired(), StrCat(kMinioDeb, " (not there yet)"));
+  // dpkg-deb is not even run for a file that is not there.
+  for (const std::string& c : host_.commands()) {
+    EXPECT_FALSE(StartsWith(c, "dpkg-deb")) << c;
+  }
+  // In a batch, the package without its .deb fails alone.
+  v1::Resource nginx = Resource("nginx");
+  size_t before = host_.commands().size();
+  std::vector<absl::Status> applied =
+      provider_->ApplyBatch({&minio, &nginx}, {diff, Check(nginx)}, context_);
+  EXPECT_EQ(applied[0].code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(applied[0].message()),
+              ::testing::HasSubstr(kMinioDeb));
+  EXPECT_THAT(std::string(applied[0].message()),
+              ::testing::HasSubstr("does not exist"));
+  EXPECT_TRUE(applied[1].ok()) << applied[1];
+  EXPECT_EQ(AptGetCommands(before),
+            std::vector<std::string>{
+                StrCat(kAptGet, "--allow-downgrades install nginx")});
+
+  // Installed already, the .deb gone: still a change (its version is
+  // unknown), never a silent success.
+  dpkg_["minio"] = {"install ok installed", "20240510"};
+  v1::ResourceDiff installed = Check(minio);
+  EXPECT_EQ(installed.action(), v1::ResourceDiff::ACTION_UPDATE);
+  ASSERT_EQ(installed.changes_size(), 1);
+  EXPECT_EQ(installed.changes(0).field(), "deb");
+}
+
+TEST_F(PackageTest, ADebOfAnotherPackageOrNoDebAtAllIsAnError) {
+  host_.PutFile(kMinioDeb, "x");
+  debs_[kMinioDeb] = {"mc", "20240510"};
+  absl::StatusOr<v1::ResourceDiff> other =
+      provider_->Check(Deb("minio", kMinioDeb), context_);
+  EXPECT_EQ(other.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(other.status().message()),
+              ::testing::HasSubstr("is the package 'mc', not minio"));
+  EXPECT_EQ(provider_->Apply(Deb("minio", kMinioDeb), {}, context_).code(),
+            absl::StatusCode::kFailedPrecondition);
+  debs_.clear();  // dpkg-deb cannot read it.
+  absl::StatusOr<v1::ResourceDiff> junk =
+      provider_->Check(Deb("minio", kMinioDeb), context_);
+  EXPECT_EQ(junk.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(junk.status().message()),
+              ::testing::HasSubstr("not a Debian format archive"));
+  EXPECT_TRUE(AptGetCommands(0).empty());
+}
+
+TEST_F(PackageTest, DebSpecs) {
+  // A relative path, or a version besides the .deb's.
+  EXPECT_EQ(
+      provider_->Check(Deb("minio", "minio.deb"), context_).status().code(),
+      absl::StatusCode::kInvalidArgument);
+  v1::Resource pinned = Deb("minio", kMinioDeb);
+  v1::Package spec;
+  pinned.spec().UnpackTo(&spec);
+  spec.set_version("1.0");
+  pinned.mutable_spec()->PackFrom(spec);
+  EXPECT_EQ(provider_->Check(pinned, context_).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  // A removal ignores the .deb: the controller sends the last spec.
+  dpkg_["minio"] = {"install ok installed", "20240510"};
+  v1::Resource removed = Deb("minio", kMinioDeb, v1::Package::STATE_REMOVED);
+  v1::ResourceDiff diff = Check(removed);
+  EXPECT_EQ(diff.action(), v1::ResourceDiff::ACTION_DELETE);
+  size_t before = host_.commands().size();
+  ASSERT_TRUE(provider_->Apply(removed, diff, context_).ok());
+  EXPECT_EQ(AptGetCommands(before),
+            std::vector<std::string>{StrCat(kAptGet, "remove minio")});
+  for (const std::string& c : host_.commands()) {
+    EXPECT_FALSE(StartsWith(c, "dpkg-deb")) << c;
+  }
+}
+
 // Check is read-only (dpkg-query), so it is safe on this very machine.
 TEST(PackageRealHostTest, CheckReadsTheRealDpkgDatabase) {
   std::unique_ptr<Host> host = MakeLocalHost();
@@ -372,6 +534,53 @@ TEST(PackageRealHostTest, CheckReadsTheRealDpkgDatabase) {
       Resource("cairn-no-such-package", v1::Package::STATE_PURGED), context);
   ASSERT_TRUE(purged.ok()) << purged.status();
   EXPECT_EQ(purged->action(), v1::ResourceDiff::ACTION_NONE);
+}
+
+// A real .deb, built here with dpkg-deb --build, read by the real
+// dpkg-deb; nothing is installed.
+TEST(PackageRealHostTest, CheckReadsARealDeb) {
+  const char* base = getenv("TEST_TMPDIR");
+  std::string dir = StrCat(base != nullptr ? base : "/tmp", "/deb_XXXXXX");
+  ASSERT_NE(mkdtemp(dir.data()), nullptr);
+  std::unique_ptr<Host> host = MakeLocalHost();
+  ASSERT_TRUE(MakeDirectories(*host, StrCat(dir, "/pkg/DEBIAN"), 0755).ok());
+  ASSERT_TRUE(host->WriteFile(StrCat(dir, "/pkg/DEBIAN/control"),
+                              "Package: cairn-no-such-package\n"
+                              "Version: 1.2-3\n"
+                              "Architecture: all\n"
+                              "Maintainer: Cairn <cairn@example.org>\n"
+                              "Description: a test package\n",
+                              0644, 0, 0)
+                  .ok());
+  std::string deb = StrCat(dir, "/cairn-no-such-package_1.2-3_all.deb");
+  absl::StatusOr<CommandResult> built = host->Run(
+      {"dpkg-deb", "--build", StrCat(dir, "/pkg"), deb}, "", absl::Minutes(1));
+  ASSERT_TRUE(built.ok()) << built.status();
+  ASSERT_EQ(built->exit_code, 0) << built->err;
+
+  ProviderContext context;
+  context.host = host.get();
+  const Provider* provider = FindProvider("package");
+  absl::StatusOr<v1::ResourceDiff> diff =
+      provider->Check(Deb("cairn-no-such-package", deb), context);
+  ASSERT_TRUE(diff.ok()) << diff.status();
+  EXPECT_EQ(diff->action(), v1::ResourceDiff::ACTION_CREATE);
+  ASSERT_EQ(diff->changes_size(), 3);
+  EXPECT_EQ(diff->changes(1).field(), "version");
+  EXPECT_EQ(diff->changes(1).desired(), "1.2-3");
+  EXPECT_EQ(diff->changes(2).desired(), deb);
+
+  absl::StatusOr<v1::ResourceDiff> other =
+      provider->Check(Deb("dpkg", deb), context);
+  EXPECT_EQ(other.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(other.status().message()),
+              ::testing::HasSubstr("cairn-no-such-package"));
+
+  absl::StatusOr<v1::ResourceDiff> missing = provider->Check(
+      Deb("cairn-no-such-package", StrCat(dir, "/gone.deb")), context);
+  ASSERT_TRUE(missing.ok()) << missing.status();
+  EXPECT_EQ(missing->action(), v1::ResourceDiff::ACTION_CREATE);
+  EXPECT_TRUE(host->RemoveTree(dir).ok());
 }
 
 }  // namespace
