@@ -86,6 +86,9 @@ struct TemplateEntry {
 };
 
 // The resources of one host being built.
+// Whether `name` is a built-in function (file, join, ...).
+bool IsBuiltin(std::string_view name);
+
 struct HostBuild {
   v1::Catalog catalog;
   // (kind, id) -> index in catalog.resources, for duplicates and notify.
@@ -262,6 +265,8 @@ class Evaluator {
   };
   // Evaluates a host's lets and attributes; false on a reference cycle.
   bool EnsureHostAttributes(HostDecl& decl);
+  // The host being evaluated, which `self` names; empty outside hosts.
+  std::string current_host_;
   std::map<std::string, HostDecl, std::less<>> hosts_;
   // Where the `fleet` block is, once one was seen.
   std::optional<SourceRange> fleet_range_;

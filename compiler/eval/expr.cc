@@ -1,5 +1,6 @@
 // Expressions.
 
+#include <algorithm>
 #include <filesystem>
 #include <functional>
 #include <set>
@@ -89,8 +90,11 @@ Value Evaluator::Eval(const ast::Expr& e, const Scope& scope, FileId file) {
       if (const Value* v = scope.Find(name)) return *v;
       if (const Value* v = Global(name, file)) return *v;
       // Built-in functions; a let or param of the same name hides one.
-      for (std::string_view builtin : {"file", "template", "vault", "env"}) {
-        if (name == builtin) return Value::Function(std::string(name));
+      if (IsBuiltin(name)) return Value::Function(std::string(name));
+      // The host whose resources are being evaluated, in its body and in
+      // the roles it uses: self.name, self.address.
+      if (name == "self" && !current_host_.empty()) {
+        return Value::Resource("host", current_host_);
       }
       if (name == "host" || KindMessage(name) != nullptr) {
         return Value::Kind(std::string(name));
@@ -312,6 +316,22 @@ Value Evaluator::Eval(const ast::Expr& e, const Scope& scope, FileId file) {
             List items = lhs.list();
             items.insert(items.end(), rhs.list().begin(), rhs.list().end());
             return Value::MakeList(std::move(items));
+          }
+          if (lhs.kind() == ValueKind::kMap && rhs.kind() == ValueKind::kMap) {
+            // Defaults + overrides: the right side's entries win, in the
+            // left side's order, then the right side's new keys.
+            Map entries = lhs.map();
+            for (const auto& [key, value] : rhs.map()) {
+              auto it = std::find_if(
+                  entries.begin(), entries.end(),
+                  [&](const auto& entry) { return entry.first == key; });
+              if (it != entries.end()) {
+                it->second = value;
+              } else {
+                entries.emplace_back(key, value);
+              }
+            }
+            return Value::MakeMap(std::move(entries));
           }
           [[fallthrough]];
         case ast::BinaryOp::kSub:

@@ -1,4 +1,5 @@
-// Built-in functions: file(), template(), vault(), env().
+// Built-in functions: file(), template(), vault(), env(), and join(),
+// replace(), get(), keys(), length() for values.
 
 #include <cstdlib>
 #include <filesystem>
@@ -46,6 +47,14 @@ std::string Redact(std::string text, const std::vector<std::string>& secrets) {
 
 }  // namespace
 
+bool IsBuiltin(std::string_view name) {
+  for (std::string_view builtin : {"file", "template", "vault", "env", "join",
+                                   "replace", "get", "keys", "length"}) {
+    if (name == builtin) return true;
+  }
+  return false;
+}
+
 Value Evaluator::Call(const ast::CallExpr& call, const Scope& scope,
                       FileId file) {
   // The language has no functions of its own making: a call of a built-in
@@ -54,9 +63,7 @@ Value Evaluator::Call(const ast::CallExpr& call, const Scope& scope,
   if (call.callee->kind == ast::ExprKind::kName) {
     std::string_view name =
         static_cast<const ast::NameExpr*>(call.callee)->name;
-    for (std::string_view builtin : {"file", "template", "vault", "env"}) {
-      if (name == builtin) callee = Value::Function(std::string(name));
-    }
+    if (IsBuiltin(name)) callee = Value::Function(std::string(name));
   }
   if (callee.is_unknown()) callee = Eval(*call.callee, scope, file);
   if (callee.is_unknown()) return callee;
@@ -81,6 +88,93 @@ Value Evaluator::Call(const ast::CallExpr& call, const Scope& scope,
     if (args.back().is_unknown()) return Value::Unknown();
   }
   SourceRange at = Range(file, call.begin, call.end);
+  if (name == "join") {
+    // join(", ", ["a", "b"]): the strings (or numbers) of a list, separated.
+    bool ok = args.size() == 2 && args[0].kind() == ValueKind::kString &&
+              args[1].kind() == ValueKind::kList;
+    std::vector<std::string> parts;
+    bool secret = ok && (args[0].secret() || args[1].secret());
+    for (size_t i = 0; ok && i < args[1].list().size(); ++i) {
+      const Value& item = args[1].list()[i];
+      if (item.kind() == ValueKind::kString) {
+        parts.push_back(item.string_value());
+      } else if (item.kind() == ValueKind::kInt) {
+        parts.push_back(StrCat(item.int_value()));
+      } else {
+        ok = false;
+      }
+    }
+    if (!ok) {
+      Error(DiagnosticKind::kBadArguments, at,
+            "join() takes a separator and a list of strings or numbers: "
+            "join(\" \", users)");
+      return Value::Unknown();
+    }
+    return Value::String(StrJoin(parts, args[0].string_value()), secret);
+  }
+  if (name == "replace") {
+    // replace(s, "old", "new"): every occurrence.
+    if (args.size() != 3 || args[0].kind() != ValueKind::kString ||
+        args[1].kind() != ValueKind::kString ||
+        args[2].kind() != ValueKind::kString ||
+        args[1].string_value().empty()) {
+      Error(DiagnosticKind::kBadArguments, at,
+            "replace() takes a string, what to replace (not empty) and its "
+            "replacement: replace(name, \".\", \"_\")");
+      return Value::Unknown();
+    }
+    std::string out = args[0].string_value();
+    const std::string& from = args[1].string_value();
+    const std::string& to = args[2].string_value();
+    for (size_t pos = out.find(from); pos != std::string::npos;
+         pos = out.find(from, pos + to.size())) {
+      out.replace(pos, from.size(), to);
+    }
+    return Value::String(std::move(out), args[0].secret() || args[1].secret() ||
+                                             args[2].secret());
+  }
+  if (name == "get") {
+    // get(m, "key", default): m.key when m has it, else the default.
+    if (args.size() != 3 || args[0].kind() != ValueKind::kMap ||
+        args[1].kind() != ValueKind::kString) {
+      Error(DiagnosticKind::kBadArguments, at,
+            "get() takes a map, a key and a default: get(user, \"shell\", "
+            "\"/bin/bash\")");
+      return Value::Unknown();
+    }
+    for (const auto& [key, value] : args[0].map()) {
+      if (key == args[1].string_value()) return value;
+    }
+    return args[2];
+  }
+  if (name == "keys") {
+    if (args.size() != 1 || args[0].kind() != ValueKind::kMap) {
+      Error(DiagnosticKind::kBadArguments, at, "keys() takes a map");
+      return Value::Unknown();
+    }
+    List keys;
+    for (const auto& entry : args[0].map()) {
+      keys.push_back(Value::String(entry.first));
+    }
+    return Value::MakeList(std::move(keys));
+  }
+  if (name == "length") {
+    if (args.size() != 1 || (args[0].kind() != ValueKind::kList &&
+                             args[0].kind() != ValueKind::kMap &&
+                             args[0].kind() != ValueKind::kString)) {
+      Error(DiagnosticKind::kBadArguments, at,
+            "length() takes a list, a map or a string");
+      return Value::Unknown();
+    }
+    switch (args[0].kind()) {
+      case ValueKind::kList:
+        return Value::Int(static_cast<int64_t>(args[0].list().size()));
+      case ValueKind::kMap:
+        return Value::Int(static_cast<int64_t>(args[0].map().size()));
+      default:
+        return Value::Int(static_cast<int64_t>(args[0].string_value().size()));
+    }
+  }
   if (name == "file") {
     if (args.size() != 1 || args[0].kind() != ValueKind::kString) {
       Error(DiagnosticKind::kBadArguments, at,

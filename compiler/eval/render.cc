@@ -2,10 +2,10 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
 #include <memory>
 #include <vector>
 
-#include "absl/strings/escaping.h"
 #include "base/strings.h"
 #include "compiler/vault/vault.h"
 #include "google/protobuf/text_format.h"
@@ -77,11 +77,46 @@ std::string Print(const pb::Message& message) {
   return out;
 }
 
+// `value` in double quotes, escaped as the language writes strings: only
+// what must be (a quote, a backslash, control characters), so shell
+// commands read as written.
+std::string Quoted(const std::string& value) {
+  std::string out = "\"";
+  for (char c : value) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+          char hex[8];
+          std::snprintf(hex, sizeof hex, "\\u{%x}", c);
+          out += hex;
+        } else {
+          out += c;
+        }
+    }
+  }
+  return out + "\"";
+}
+
 // A string field's value: quoted, or as indented lines after `|` when it
 // spans lines.
 void AppendString(std::string& out, const std::string& value) {
   if (value.find('\n') == std::string::npos) {
-    StrAppend(&out, "\"", absl::CEscape(value), "\"\n");
+    StrAppend(&out, Quoted(value), "\n");
     return;
   }
   out += "|";
@@ -135,10 +170,9 @@ void AppendFields(std::string& out, const pb::Message& message,
       for (int i = 0; i < r->FieldSize(message, field); ++i) {
         const pb::Message& e = r->GetRepeatedMessage(message, field, i);
         const pb::Reflection* er = e.GetReflection();
-        entries.push_back(StrCat(
-            er->GetString(e, entry->FindFieldByName("key")), ": \"",
-            absl::CEscape(er->GetString(e, entry->FindFieldByName("value"))),
-            "\""));
+        entries.push_back(
+            StrCat(er->GetString(e, entry->FindFieldByName("key")), ": ",
+                   Quoted(er->GetString(e, entry->FindFieldByName("value")))));
       }
       std::sort(entries.begin(), entries.end());
       StrAppend(&out, "{", StrJoin(entries, ", "), "}\n");
@@ -160,9 +194,7 @@ void AppendFields(std::string& out, const pb::Message& message,
       for (int i = 0; i < n; ++i) {
         switch (field->cpp_type()) {
           case pb::FieldDescriptor::CPPTYPE_STRING:
-            items.push_back(StrCat(
-                "\"", absl::CEscape(r->GetRepeatedString(message, field, i)),
-                "\""));
+            items.push_back(Quoted(r->GetRepeatedString(message, field, i)));
             break;
           case pb::FieldDescriptor::CPPTYPE_ENUM:
             items.push_back(EnumWord(r->GetRepeatedEnum(message, field, i)));

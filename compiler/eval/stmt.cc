@@ -59,6 +59,61 @@ std::vector<std::string> DifferingFields(
   return differ;
 }
 
+// `list(string)` as written.
+std::string TypeText(const ast::TypeExpr& type) {
+  std::string out(type.name.name);
+  if (type.args.empty()) return out;
+  std::vector<std::string> args;
+  for (const ast::TypeExpr* a : type.args) args.push_back(TypeText(*a));
+  return StrCat(out, "(", StrJoin(args, ", "), ")");
+}
+
+// Whether `value` is of `type`, elements of lists and maps included. null
+// is every type's absence (`password: secret = null` is optional). When
+// not, `why` says what was found instead, and where inside the value.
+bool FitsType(const ast::TypeExpr& type, const Value& value, std::string& why) {
+  std::string_view want = type.name.name;
+  if (want == "any" || value.kind() == ValueKind::kNull || value.is_unknown()) {
+    return true;
+  }
+  bool fits = false;
+  if (want == "string") {
+    fits = value.kind() == ValueKind::kString;
+  } else if (want == "secret") {
+    fits = value.kind() == ValueKind::kString && value.secret();
+  } else if (want == "int") {
+    fits = value.kind() == ValueKind::kInt;
+  } else if (want == "float") {
+    fits = value.kind() == ValueKind::kFloat || value.kind() == ValueKind::kInt;
+  } else if (want == "bool") {
+    fits = value.kind() == ValueKind::kBool;
+  } else if (want == "list" && value.kind() == ValueKind::kList) {
+    if (type.args.size() != 1) return true;
+    for (size_t i = 0; i < value.list().size(); ++i) {
+      if (!FitsType(*type.args[0], value.list()[i], why)) {
+        why = StrCat(why, " at [", i, "]");
+        return false;
+      }
+    }
+    return true;
+  } else if (want == "map" && value.kind() == ValueKind::kMap) {
+    if (type.args.size() != 1) return true;
+    for (const auto& [key, item] : value.map()) {
+      if (!FitsType(*type.args[0], item, why)) {
+        why = StrCat(why, " at key '", key, "'");
+        return false;
+      }
+    }
+    return true;
+  } else {
+    fits = want == value.TypeName();
+  }
+  if (!fits) {
+    why = StrCat(WithArticle(value.TypeName()), " (", Describe(value), ")");
+  }
+  return fits;
+}
+
 // Adds the depends_on and notify edges of `from` that `to` lacks.
 void MergeEdges(const v1::Resource& from, v1::Resource& to) {
   for (const v1::ResourceRef& d : from.depends_on()) {
@@ -309,6 +364,13 @@ void Evaluator::EvalHost(const ast::BlockStmt& block, const Scope& scope,
   Value label = Eval(*block.labels[0], scope, file);
   std::string name = label.string_value();
   HostDecl& decl = hosts_.find(name)->second;
+  // `self` in the host and in every role it uses is this host.
+  struct CurrentHost {
+    std::string& slot;
+    std::string saved;
+    ~CurrentHost() { slot = saved; }
+  } current{current_host_, current_host_};
+  current_host_ = name;
   HostBuild build;
   v1::Host& host = *build.catalog.mutable_host();
   host.set_name(name);
@@ -686,20 +748,16 @@ void Evaluator::ApplyRole(const ast::UseStmt& use, const Scope& scope,
       ok = false;
       value = Value::Unknown();
     }
-    if (p.type != nullptr && !value.is_unknown()) {
-      std::string_view want = p.type->name.name;
-      std::string have = value.TypeName();
-      bool fits = want == have ||
-                  (want == "string" && have == "secret string") ||
-                  (want == "secret" && value.secret()) || want == "any";
-      if (!fits) {
-        Diagnostic& d =
-            Error(DiagnosticKind::kTypeMismatch,
-                  given[i] ? Range(file, *given[i]) : Range(file, *use.role),
-                  StrCat("parameter '", p.name.name, "' of role ",
-                         decl.name.name, " is ", WithArticle(want), ", found ",
-                         WithArticle(have), " (", Describe(value), ")"),
-                  path);
+    std::string why;
+    if (p.type != nullptr && !value.is_unknown() &&
+        !FitsType(*p.type, value, why)) {
+      {
+        Diagnostic& d = Error(
+            DiagnosticKind::kTypeMismatch,
+            given[i] ? Range(file, *given[i]) : Range(file, *use.role),
+            StrCat("parameter '", p.name.name, "' of role ", decl.name.name,
+                   " is ", WithArticle(TypeText(*p.type)), ", found ", why),
+            path);
         d.labels.push_back({Range(role_file, p.begin, p.end), "declared here"});
         value = Value::Unknown();
       }
