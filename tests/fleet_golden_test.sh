@@ -11,15 +11,20 @@
 # passed as --vault-password-file.
 #
 # After a deliberate change, rewrite the golden files with
-#   bazel run //tests:fleet_golden_test -- --autoupdate
-# and review the diff (git diff examples modules) before committing it.
+#   bazel run //tests:fleet_golden_test -- --autoupdate [DIR...]
+# (only the DIRs, e.g. examples/flus, when given) and review the diff
+# (git diff examples modules) before committing it.
 #
-# usage: fleet_golden_test.sh CAIRN [--autoupdate]
+# usage: fleet_golden_test.sh CAIRN [--autoupdate [DIR...]]
 set -uo pipefail
 
 cairn="$1"
 update=false
-[[ "${2:-}" == "--autoupdate" ]] && update=true
+only=()
+if [[ "${2:-}" == "--autoupdate" ]]; then
+  update=true
+  only=("${@:3}")
+fi
 if $update; then
   [[ -n "${BUILD_WORKSPACE_DIRECTORY:-}" ]] || {
     echo "--autoupdate needs bazel run" >&2
@@ -94,7 +99,13 @@ run_case() {  # DIR PARAMS_FILE GOLDEN_DIR NAME
 dirs=()
 for d in "$root"/examples/*/ "$root"/modules/std/*/test/; do
   [[ -d "$d" ]] || continue
-  dirs+=("${d#"$root"/}")
+  d="${d#"$root"/}"
+  if ((${#only[@]} > 0)); then
+    keep=false
+    for o in "${only[@]}"; do [[ "${d%/}" == "${o%/}" ]] && keep=true; done
+    $keep || continue
+  fi
+  dirs+=("$d")
 done
 ((${#dirs[@]} > 0)) || {
   echo "FAIL: no configuration found under examples/ or modules/std/*/test/"
