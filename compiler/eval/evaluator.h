@@ -192,8 +192,11 @@ class Evaluator {
                      SourceRange range, const std::string& path);
   // Checks what a kind needs beyond its fields' types: a file's content
   // comes from `content` or from `source` with a checksum, and the like.
+  // `written`: the attributes the block sets, whether or not their value
+  // is known.
   void CheckKindRules(const google::protobuf::Message& message,
-                      SourceRange range, const std::string& path);
+                      const std::set<std::string>& written, SourceRange range,
+                      const std::string& path);
   // The message type of resource kind `kind`, or nullptr.
   const google::protobuf::Descriptor* KindMessage(std::string_view kind) const;
 

@@ -321,15 +321,16 @@ void Evaluator::CheckRequired(const pb::Message& message, SourceRange range,
   }
 }
 
-void Evaluator::CheckKindRules(const pb::Message& message, SourceRange range,
-                               const std::string& path) {
+void Evaluator::CheckKindRules(const pb::Message& message,
+                               const std::set<std::string>& written,
+                               SourceRange range, const std::string& path) {
   if (const auto* f = dynamic_cast<const v1::File*>(&message)) {
     if (!f->source().empty() && !f->content().empty()) {
       Error(DiagnosticKind::kInvalidValue, range,
             "a file takes its content from `content` or from `source`, not "
             "both",
             path);
-    } else if (!f->source().empty() && f->checksum().empty()) {
+    } else if (!f->source().empty() && !written.count("checksum")) {
       Diagnostic& d = Error(DiagnosticKind::kMissingAttribute, range,
                             "a file with a source needs 'checksum', so what is "
                             "downloaded is what was reviewed",

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <set>
 
 #include "base/strings.h"
 #include "compiler/eval/evaluator.h"
@@ -831,6 +832,8 @@ void Evaluator::EvalResource(const ast::BlockStmt& block, const Scope& scope,
   int resource_index = build.catalog.resources_size();
 
   // The body: attributes, rules, and let/for/if around them.
+  // The attributes written, known or not (an unused role's are unknown).
+  std::set<std::string> written;
   std::function<void(absl::Span<const ast::Stmt* const>, const Scope&)> body =
       [&](absl::Span<const ast::Stmt* const> stmts, const Scope& outer) {
         Scope inner(&outer);
@@ -899,6 +902,7 @@ void Evaluator::EvalResource(const ast::BlockStmt& block, const Scope& scope,
                 }
                 break;
               }
+              written.insert(std::string(attr->name.name));
               SetField(*message, *attr, inner, file, resource_path,
                        &secret_fields);
               break;
@@ -1025,7 +1029,7 @@ void Evaluator::EvalResource(const ast::BlockStmt& block, const Scope& scope,
       };
   body(block.body.stmts, scope);
   CheckRequired(*message, where, resource_path);
-  CheckKindRules(*message, where, resource_path);
+  CheckKindRules(*message, written, where, resource_path);
 
   auto [it, inserted] = build.index.emplace(
       std::make_pair(std::string(kind), id), resource_index);
