@@ -3,7 +3,8 @@
 # configurations (modules/std/*/test/) as golden tests, with the real cairn
 # binary. For each configuration directory DIR:
 #   - `cairn check DIR` reports nothing at all: no error, no warning;
-#   - `cairn fmt --check` passes on every .cairn file under DIR;
+#   - `cairn fmt --check` passes on every .cairn file under DIR (and, for a
+#     module's test, on the module's own files);
 #   - `cairn compile DIR --dump=review` gives exactly DIR/golden/: one
 #     HOST.txt per host and one ZONE.zone.txt per zone, and no other file.
 # A DIR holding NAME.params files is compiled once per file
@@ -114,7 +115,13 @@ done
 
 for dir in "${dirs[@]}"; do
   dir="${dir%/}"
-  mapfile -t cairn_files < <(cd "$root" && find "$dir" -name '*.cairn' -not -path '*/.*' | sort)
+  # A module's test checks the module's own files too.
+  module=()
+  [[ "$dir" == modules/std/*/test ]] && module=("$(dirname "$dir")")
+  mapfile -t cairn_files < <(cd "$root" && {
+    find "$dir" -name '*.cairn' -not -path '*/.*'
+    ((${#module[@]} == 0)) || find "${module[0]}" -maxdepth 1 -name '*.cairn'
+  } | sort)
   if ((${#cairn_files[@]} == 0)); then
     fail "$dir: no .cairn file"
     continue
