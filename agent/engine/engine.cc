@@ -420,7 +420,59 @@ absl::Status Engine::Apply(
     return journal.Begin(RefOf(r));
   };
 
+  // Runs the notifications owed, once each, to targets that exist, were
+  // handled and did not fail; with `handled_only`, only to targets handled
+  // already. A notification thus runs as soon as its target's turn is
+  // over — after everything that notifies it, before anything that
+  // depends on it (a locale generated before a package that needs it) —
+  // rather than at the end. Those left are retried at the next apply.
+  std::vector<v1::Notify> still_owed;
+  auto run_owed = [&](bool handled_only) {
+    std::vector<v1::Notify> keep;
+    for (const v1::Notify& n : owed) {
+      auto it = index.find(KeyOf(n.target()));
+      if (it == index.end()) {
+        // The target left the catalog: nothing to notify any more.
+        (void)journal.Paid(n);
+        continue;
+      }
+      if (handled_only && !handled[it->second]) {
+        keep.push_back(n);
+        continue;
+      }
+      if (failed[it->second]) {
+        if (handled_only) {
+          keep.push_back(n);
+        } else {
+          still_owed.push_back(n);
+        }
+        continue;
+      }
+      auto start = std::chrono::steady_clock::now();
+      v1::ApplyEvent event;
+      *event.mutable_resource() = n.target();
+      event.set_action(n.action());
+      const v1::Resource& target = catalog.resources(it->second);
+      absl::Status status =
+          FindProvider(target.kind())->Notify(target, n.action(), context);
+      context.ForgetAccounts();
+      event.set_duration_micros(MicrosSince(start));
+      if (status.ok()) {
+        status = journal.Paid(n);
+        event.set_outcome(v1::ApplyEvent::OUTCOME_NOTIFIED);
+      } else {
+        still_owed.push_back(n);
+        all_ok = false;
+        event.set_outcome(v1::ApplyEvent::OUTCOME_FAILED);
+        event.set_error(std::string(status.message()));
+      }
+      emit(event);
+    }
+    owed = std::move(keep);
+  };
+
   for (size_t pos = 0; pos < order->size(); ++pos) {
+    run_owed(/*handled_only=*/true);
     int i = (*order)[pos];
     if (handled[i]) continue;  // Applied in an earlier batch.
     handled[i] = true;
@@ -541,39 +593,8 @@ absl::Status Engine::Apply(
     }
   }
 
-  // Notifications, once each, for targets that exist and did not fail.
-  std::vector<v1::Notify> still_owed;
-  for (const v1::Notify& n : owed) {
-    auto start = std::chrono::steady_clock::now();
-    v1::ApplyEvent event;
-    *event.mutable_resource() = n.target();
-    event.set_action(n.action());
-    auto it = index.find(KeyOf(n.target()));
-    absl::Status status;
-    if (it == index.end()) {
-      // The target left the catalog: nothing to notify any more.
-      status = journal.Paid(n);
-      continue;
-    }
-    if (failed[it->second]) {
-      still_owed.push_back(n);
-      continue;
-    }
-    const v1::Resource& target = catalog.resources(it->second);
-    status = FindProvider(target.kind())->Notify(target, n.action(), context);
-    context.ForgetAccounts();
-    event.set_duration_micros(MicrosSince(start));
-    if (status.ok()) {
-      status = journal.Paid(n);
-      event.set_outcome(v1::ApplyEvent::OUTCOME_NOTIFIED);
-    } else {
-      still_owed.push_back(n);
-      all_ok = false;
-      event.set_outcome(v1::ApplyEvent::OUTCOME_FAILED);
-      event.set_error(std::string(status.message()));
-    }
-    emit(event);
-  }
+  // Whatever is still owed: targets that failed, or were never reached.
+  run_owed(/*handled_only=*/false);
   absl::Status reset = journal.Reset(still_owed);
 
   // A kind kept but not changed (its Apply failed and left the previous

@@ -304,6 +304,32 @@ TEST_F(EngineTest, ApplyConvergesThenNothingChanges) {
   EXPECT_EQ(engine.Status().catalog_digest().size(), 64u);
 }
 
+TEST_F(EngineTest, NotificationRunsBeforeWhatDependsOnItsTarget) {
+  // locale.gen notifies locale-gen; a package that needs the locale comes
+  // after locale-gen: the notification runs in between, not at the end.
+  Engine engine(host, options);
+  v1::Catalog c;
+  v1::Resource gen = File("/etc/locale.gen", "en_US.UTF-8 UTF-8\n");
+  Notifies(gen, "locale-gen", "run");
+  *c.add_resources() = gen;
+  *c.add_resources() = Simple("tsvc", "locale-gen");
+  v1::Resource after = File("/etc/after", "x");
+  DependsOn(after, "tsvc", "locale-gen");
+  *c.add_resources() = after;
+  Outcome run = ApplyAll(engine, c);
+  ASSERT_TRUE(run.status.ok()) << run.status;
+  std::vector<std::string> order;
+  for (const v1::ApplyEvent& e : run.events) {
+    if (e.outcome() == v1::ApplyEvent::OUTCOME_CHANGED ||
+        e.outcome() == v1::ApplyEvent::OUTCOME_NOTIFIED) {
+      order.push_back(e.resource().id());
+    }
+  }
+  EXPECT_EQ(order, (std::vector<std::string>{"/etc/locale.gen", "locale-gen",
+                                             "/etc/after"}));
+  EXPECT_EQ(Notified(), std::vector<std::string>{"locale-gen:run"});
+}
+
 TEST_F(EngineTest, FailureSkipsDependentsAndIsReported) {
   Engine engine(host, options);
   v1::Catalog c;

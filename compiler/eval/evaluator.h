@@ -188,8 +188,10 @@ class Evaluator {
               const Value& value, const ast::Expr& at, FileId file,
               const std::string& path);
   // Checks that required fields are set.
+  // Attributes in `written` were set, with a value that may be unknown.
   void CheckRequired(const google::protobuf::Message& message,
-                     SourceRange range, const std::string& path);
+                     SourceRange range, const std::string& path,
+                     const std::set<std::string>* written = nullptr);
   // Checks what a kind needs beyond its fields' types: a file's content
   // comes from `content` or from `source` with a checksum, and the like.
   // `written`: the attributes the block sets, whether or not their value

@@ -301,7 +301,8 @@ bool Evaluator::Assign(pb::Message& message, const pb::FieldDescriptor* field,
 }
 
 void Evaluator::CheckRequired(const pb::Message& message, SourceRange range,
-                              const std::string& path) {
+                              const std::string& path,
+                              const std::set<std::string>* written) {
   const pb::Descriptor* desc = message.GetDescriptor();
   const pb::Reflection* r = message.GetReflection();
   for (int i = 0; i < desc->field_count(); ++i) {
@@ -309,7 +310,9 @@ void Evaluator::CheckRequired(const pb::Message& message, SourceRange range,
     if (!field->options().GetExtension(v1::required)) continue;
     bool set = field->is_repeated() ? r->FieldSize(message, field) > 0
                                     : r->HasField(message, field);
-    if (set) continue;
+    // Written with a value not known (in a role checked though unused):
+    // not missing.
+    if (set || (written != nullptr && written->count(field->name()))) continue;
     std::string kind = desc->options().GetExtension(v1::kind);
     Diagnostic& d =
         Error(DiagnosticKind::kMissingAttribute, range,

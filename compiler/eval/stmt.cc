@@ -454,27 +454,52 @@ void Evaluator::EvalHost(const ast::BlockStmt& block, const Scope& scope,
         firewall.allow_no_ssh()) {
       continue;
     }
-    bool ssh = false;
-    for (const v1::Firewall::Rule& rule : firewall.rules()) {
-      if (rule.action() != v1::Firewall::ACTION_ALLOW &&
-          rule.action() != v1::Firewall::ACTION_UNSPECIFIED) {
-        continue;
-      }
-      if (rule.protocol() != "tcp" && rule.protocol() != "any") continue;
-      if (rule.ports().empty()) ssh = true;
-      for (const std::string& port : rule.ports()) {
-        size_t dash = port.find('-');
-        if (dash == std::string::npos) {
-          ssh |= port == "22";
-        } else {
-          int lo = std::atoi(port.substr(0, dash).c_str());
-          int hi = std::atoi(port.substr(dash + 1).c_str());
-          ssh |= lo <= 22 && 22 <= hi;
+    // Whether some rule lets TCP `port` in (from anywhere or somewhere).
+    auto allows = [&](int port) {
+      for (const v1::Firewall::Rule& rule : firewall.rules()) {
+        if (rule.action() != v1::Firewall::ACTION_ALLOW &&
+            rule.action() != v1::Firewall::ACTION_UNSPECIFIED) {
+          continue;
+        }
+        if (rule.protocol() != "tcp" && rule.protocol() != "any") continue;
+        if (rule.ports().empty()) return true;
+        for (const std::string& p : rule.ports()) {
+          size_t dash = p.find('-');
+          int lo = std::atoi(p.substr(0, dash).c_str());
+          int hi = dash == std::string::npos
+                       ? lo
+                       : std::atoi(p.substr(dash + 1).c_str());
+          if (lo <= port && port <= hi) return true;
         }
       }
-    }
-    if (ssh) continue;
+      return false;
+    };
     SourceRange where = build.declared[build.index[{"firewall", "default"}]];
+    // The agent's port, unless it listens on a unix socket.
+    const std::string& agent = build.catalog.host().agent();
+    if (!StartsWith(agent, "unix:")) {
+      int port = result_.fleet.agent_port() != 0
+                     ? static_cast<int>(result_.fleet.agent_port())
+                     : 7443;
+      if (size_t colon = agent.rfind(':'); colon != std::string::npos) {
+        port = std::atoi(agent.substr(colon + 1).c_str());
+      }
+      if (!allows(port)) {
+        Diagnostic d = MakeDiagnostic(
+            DiagnosticKind::kFirewallCutsAgent, where,
+            StrCat("host ", name,
+                   "'s firewall drops inbound traffic and does not let its "
+                   "agent's port ",
+                   port, " in: the apply that sets it would be rolled back"));
+        d.config_path = resource.config_path();
+        d.help = StrCat("add `allow tcp ", port,
+                        " from CONTROLLER` with the address plan and apply "
+                        "run from");
+        Emit(std::move(d));
+      }
+    }
+    bool ssh = allows(22);
+    if (ssh) continue;
     Diagnostic d = MakeDiagnostic(
         DiagnosticKind::kFirewallCutsSsh, where,
         StrCat("host ", name,
@@ -1028,7 +1053,7 @@ void Evaluator::EvalResource(const ast::BlockStmt& block, const Scope& scope,
         }
       };
   body(block.body.stmts, scope);
-  CheckRequired(*message, where, resource_path);
+  CheckRequired(*message, where, resource_path, &written);
   CheckKindRules(*message, written, where, resource_path);
 
   auto [it, inserted] = build.index.emplace(

@@ -272,7 +272,19 @@ class Printer {
       case ast::StmtKind::kRole: {
         auto& r = static_cast<const ast::RoleStmt&>(s);
         std::string out = StrCat("role ", r.name.name);
-        if (!r.params.empty()) {
+        if (!r.params.empty() && SpansLines(r.name.end, r.params[0].begin)) {
+          // Parameters written from the line after `(` stay one a line.
+          std::vector<std::pair<uint32_t, std::string>> items;
+          for (const ast::RoleParam& p : r.params) {
+            std::string text(p.name.name);
+            if (p.type) StrAppend(&text, ": ", Type(*p.type));
+            if (p.default_value) {
+              StrAppend(&text, " = ", Expr(*p.default_value, indent + 1));
+            }
+            items.push_back({p.begin, std::move(text)});
+          }
+          StrAppend(&out, OneALine(items, r.name.end, r.body.begin, indent));
+        } else if (!r.params.empty()) {
           out += "(";
           for (size_t i = 0; i < r.params.size(); ++i) {
             const ast::RoleParam& p = r.params[i];
@@ -319,7 +331,20 @@ class Printer {
         auto& b = static_cast<const ast::BlockStmt&>(s);
         std::string out(b.type.name);
         for (const ast::Expr* label : b.labels) {
-          StrAppend(&out, " ", Expr(*label, indent));
+          // A label is a string, a name or a dotted name; anything else
+          // was written in parentheses, which the tree does not keep.
+          bool plain = label->kind == ast::ExprKind::kString;
+          for (const ast::Expr* e = label; !plain;) {
+            if (e->kind == ast::ExprKind::kName) {
+              plain = true;
+            } else if (e->kind == ast::ExprKind::kMember) {
+              e = static_cast<const ast::MemberExpr*>(e)->object;
+            } else {
+              break;
+            }
+          }
+          StrAppend(&out, " ", plain ? "" : "(", Expr(*label, indent),
+                    plain ? "" : ")");
         }
         StrAppend(&out, " ", Body(b.body, indent));
         return {"", out};
@@ -423,6 +448,21 @@ class Printer {
       }
       case ast::ExprKind::kCall: {
         auto& c = static_cast<const ast::CallExpr&>(e);
+        // Arguments written from the line after `(` stay one a line.
+        if (!c.args.empty() &&
+            SpansLines(c.callee->end, c.args[0].name.empty()
+                                          ? c.args[0].value->begin
+                                          : c.args[0].name.begin)) {
+          std::vector<std::pair<uint32_t, std::string>> items;
+          for (const ast::Arg& a : c.args) {
+            items.push_back(
+                {a.name.empty() ? a.value->begin : a.name.begin,
+                 StrCat(a.name.empty() ? "" : StrCat(a.name.name, " = "),
+                        Expr(*a.value, indent + 1))});
+          }
+          return StrCat(Operand(*c.callee, 9, indent),
+                        OneALine(items, c.callee->end, e.end, indent));
+        }
         std::string out = StrCat(Operand(*c.callee, 9, indent), "(");
         for (size_t i = 0; i < c.args.size(); ++i) {
           if (i > 0) out += ", ";
@@ -509,6 +549,47 @@ class Printer {
     Comments(lines, e.end, previous_end, false);
     return StrCat(open, "\n", Join(lines, indent + 1),
                   std::string(indent * 2, ' '), close);
+  }
+
+  // `(` then one item a line, each with a trailing comma and the comments
+  // before it kept, then `)` on a line of its own: arguments or parameters
+  // between `begin` (before the `(`) and `end` (after the `)`), each given
+  // as its start in the source and its text.
+  std::string OneALine(
+      const std::vector<std::pair<uint32_t, std::string>>& items,
+      uint32_t begin, uint32_t end, int indent) {
+    std::vector<Item> lines;
+    uint32_t previous_end = begin;
+    for (size_t i = 0; i < items.size(); ++i) {
+      uint32_t start = items[i].first;
+      Comments(lines, start, previous_end, i == 0);
+      if (i > 0 && !lines.empty() && lines.back().kind == Item::kStmt &&
+          HasBlankLine(previous_end, start)) {
+        lines.push_back({Item::kBlank});
+      }
+      Item item;
+      item.text = StrCat(items[i].second, ",");
+      // The item ends before the next one's start, or the `)`.
+      uint32_t next = i + 1 < items.size() ? items[i + 1].first : end;
+      uint32_t close = next;
+      while (close > start && text_[close - 1] != ',' &&
+             text_[close - 1] != ')') {
+        --close;
+      }
+      uint32_t after = close;
+      while (after < end && (text_[after] == ' ' || text_[after] == ',')) {
+        ++after;
+      }
+      item.trailing = Trailing(after);
+      lines.push_back(std::move(item));
+      previous_end = close;
+    }
+    // Comments before the `)`.
+    uint32_t paren = end;
+    while (paren > begin && text_[paren - 1] != ')') --paren;
+    Comments(lines, paren, previous_end, false);
+    return StrCat("(\n", Join(lines, indent + 1), std::string(indent * 2, ' '),
+                  ")");
   }
 
   std::string_view Slice(uint32_t begin, uint32_t end) const {
