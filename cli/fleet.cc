@@ -631,7 +631,8 @@ constexpr char kPlanUsage[] =
     "[--detailed-exitcode] %s\n";
 constexpr char kApplyUsage[] =
     "usage: cairn apply PLANFILE | PATH... [--yes] [--host NAME] [--tag TAG]\n"
-    "             [--zone NAME] [--parallelism N] [--timeout S]\n"
+    "             [--zone NAME] [--parallelism N] [--timeout S] "
+    "[--apply-timeout S]\n"
     "             [--confirm-timeout S] [--lock-timeout S] [--state LOCATION]\n"
     "             [--tls-dir DIR] [-v] %s\n";
 

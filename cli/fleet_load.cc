@@ -31,6 +31,7 @@ bool FleetFlags::Take(const std::vector<std::string>& a, size_t& i) {
   if (a[i] == "--out" && has_value) return out = a[++i], true;
   if (a[i] == "--parallelism" && has_value) return number(parallelism);
   if (a[i] == "--timeout" && has_value) return number(timeout);
+  if (a[i] == "--apply-timeout" && has_value) return number(apply_timeout);
   if (a[i] == "--confirm-timeout" && has_value) return number(confirm_timeout);
   if (a[i] == "--lock-timeout" && has_value) return number(lock_timeout);
   if (a[i] == "--limit" && has_value) return number(limit);
@@ -173,6 +174,7 @@ absl::StatusOr<Fleet> Load(CompileFlags flags, const FleetFlags& f,
     target.agent.tls_dir = tls_dir;
     target.agent.insecure = f.insecure;
     target.agent.deadline = std::chrono::seconds(f.timeout);
+    target.agent.apply_deadline = std::chrono::seconds(f.apply_timeout);
     if (!f.insecure && !StartsWith(target.agent.address, "unix:")) {
       // The agent's certificate names the host (cairn ca issue DIR NAME).
       target.agent.server_name = host.name();

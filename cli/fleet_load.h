@@ -32,6 +32,7 @@ struct FleetFlags {
   std::string state, tls_dir;
   int parallelism = 0;
   int timeout = 60;
+  int apply_timeout = 3600;
   int confirm_timeout = 0;
   int lock_timeout = 0;
   bool insecure = false;

@@ -146,7 +146,8 @@ absl::Status AgentClient::Apply(
     const std::function<void(const v1::ApplyEvent&)>& on_event,
     const std::atomic<bool>* stop) {
   grpc::ClientContext context;
-  SetDeadline(context);
+  context.set_deadline(std::chrono::system_clock::now() +
+                       options_.apply_deadline);
   std::unique_ptr<grpc::ClientReader<v1::ApplyEvent>> reader =
       stub_->Apply(&context, request);
   grpc::Status status;

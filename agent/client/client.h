@@ -36,6 +36,8 @@ struct ClientOptions {
   // How long one call may take; Apply of a large catalog takes longest.
   // WatchDrift has no deadline: this bounds only its connecting.
   std::chrono::seconds deadline = std::chrono::seconds(600);
+  // How long one Apply may take: a first apply installs every package.
+  std::chrono::seconds apply_deadline = std::chrono::seconds(3600);
 };
 
 // A gRPC status as an absl::Status with the same code and message.

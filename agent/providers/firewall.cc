@@ -63,10 +63,12 @@ absl::StatusOr<CommandResult> Nft(Host& host,
   return result;
 }
 
-// `nft list table inet cairn`; nullopt when there is no such table.
+// `nft list table inet cairn`; nullopt when there is no such table. With
+// -p, protocols are numbers: the listing does not change when a package
+// installs /etc/protocols (netbase) after the firewall was applied.
 absl::StatusOr<std::optional<std::string>> ListTable(Host& host) {
   absl::StatusOr<CommandResult> result = host.Run(
-      {"nft", "list", "table", "inet", "cairn"}, "", absl::Seconds(60));
+      {"nft", "-p", "list", "table", "inet", "cairn"}, "", absl::Seconds(60));
   if (!result.ok()) return result.status();
   if (result->exit_code == 0) return std::optional<std::string>(result->out);
   if (result->err.find("No such file or directory") != std::string::npos) {

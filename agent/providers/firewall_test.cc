@@ -292,7 +292,7 @@ class FirewallTest : public ::testing::Test {
         "nft", [this](const std::vector<std::string>& argv, std::string_view) {
           CommandResult r;
           std::string command = StrJoin(argv, " ");
-          if (command == "nft list table inet cairn") {
+          if (command == "nft -p list table inet cairn") {
             if (table_.has_value()) {
               r.out = *table_;
             } else {
@@ -367,7 +367,7 @@ class FirewallTest : public ::testing::Test {
     EXPECT_TRUE(diff.ok()) << diff.status();
     EXPECT_EQ(host_.mutations(), mutations);
     for (size_t i = commands; i < host_.commands().size(); ++i) {
-      EXPECT_EQ(host_.commands()[i], "nft list table inet cairn");
+      EXPECT_EQ(host_.commands()[i], "nft -p list table inet cairn");
     }
     return diff.ok() ? *diff : v1::ResourceDiff();
   }
@@ -422,10 +422,10 @@ TEST_F(FirewallTest, CreatesTheTableAndLoadsItAtBoot) {
   ASSERT_TRUE(provider().Apply(r, diff, context_).ok());
   EXPECT_EQ(
       CommandsSince(before),
-      (std::vector<std::string>{"nft list table inet cairn",
+      (std::vector<std::string>{"nft -p list table inet cairn",
                                 "nft -c -f /var/lib/cairn/firewall.nft.new",
                                 "nft -f /var/lib/cairn/firewall.nft.new",
-                                "nft list table inet cairn"}));
+                                "nft -p list table inet cairn"}));
   EXPECT_EQ(table_, Listing(Documented()));
   EXPECT_EQ(*host_.ReadFile("/var/lib/cairn/firewall.nft"),
             *Render(Documented()));
@@ -445,7 +445,7 @@ TEST_F(FirewallTest, CreatesTheTableAndLoadsItAtBoot) {
   int mutations = host_.mutations();
   ASSERT_TRUE(provider().Apply(r, Check(r), context_).ok());
   for (const std::string& command : CommandsSince(before)) {
-    EXPECT_EQ(command, "nft list table inet cairn");
+    EXPECT_EQ(command, "nft -p list table inet cairn");
   }
   EXPECT_EQ(host_.mutations(), mutations);
 }
@@ -516,7 +516,7 @@ TEST_F(FirewallTest, AMissingBootUnitIsPutBack) {
   size_t before = host_.commands().size();
   Converge(r);
   for (const std::string& command : CommandsSince(before)) {
-    EXPECT_EQ(command, "nft list table inet cairn");  // Nothing reloaded.
+    EXPECT_EQ(command, "nft -p list table inet cairn");  // Nothing reloaded.
   }
 }
 
@@ -593,7 +593,7 @@ TEST_F(FirewallTest, AbsentRemovesTheTableTheBootUnitAndTheFiles) {
   size_t before = host_.commands().size();
   ASSERT_TRUE(provider().Apply(r, diff, context_).ok());
   EXPECT_EQ(CommandsSince(before),
-            (std::vector<std::string>{"nft list table inet cairn",
+            (std::vector<std::string>{"nft -p list table inet cairn",
                                       "nft delete table inet cairn"}));
   EXPECT_FALSE(table_.has_value());
   for (const char* path :
@@ -611,7 +611,7 @@ TEST_F(FirewallTest, AbsentRemovesTheTableTheBootUnitAndTheFiles) {
   int mutations = host_.mutations();
   ASSERT_TRUE(provider().Apply(r, Check(r), context_).ok());
   for (const std::string& command : CommandsSince(before)) {
-    EXPECT_EQ(command, "nft list table inet cairn");
+    EXPECT_EQ(command, "nft -p list table inet cairn");
   }
   EXPECT_EQ(host_.mutations(), mutations);
   // And the firewall can come back.
@@ -626,8 +626,8 @@ TEST_F(FirewallTest, AbsentWhenThereWasNoneIsNothingToDo) {
   ASSERT_TRUE(provider().Apply(Resource(Absent()), diff, context_).ok());
   EXPECT_EQ(host_.mutations(), 0);
   EXPECT_EQ(host_.commands(),
-            (std::vector<std::string>{"nft list table inet cairn",
-                                      "nft list table inet cairn"}));
+            (std::vector<std::string>{"nft -p list table inet cairn",
+                                      "nft -p list table inet cairn"}));
 }
 
 TEST_F(FirewallTest, AbsentNeedsNothingOfTheRules) {
@@ -654,7 +654,7 @@ TEST_F(FirewallTest, AbsentRemovesWhatALostTableLeftBehind) {
   size_t before = host_.commands().size();
   Converge(r);
   for (const std::string& command : CommandsSince(before)) {
-    EXPECT_EQ(command, "nft list table inet cairn");  // No delete.
+    EXPECT_EQ(command, "nft -p list table inet cairn");  // No delete.
   }
   EXPECT_FALSE(*firewall::RollbackPending(host_));
   EXPECT_FALSE(
@@ -688,7 +688,7 @@ TEST_F(FirewallTest, RollbackRestoresTheTableBeforeTheChange) {
             (std::vector<std::string>{
                 "nft -c -f /var/lib/cairn/firewall.rollback.nft",
                 "nft -f /var/lib/cairn/firewall.rollback.nft",
-                "nft list table inet cairn"}));
+                "nft -p list table inet cairn"}));
   EXPECT_EQ(table_, Listing(Documented()));
   EXPECT_FALSE(*firewall::RollbackPending(host_));
   // The first spec is what is applied again, and what boot loads.

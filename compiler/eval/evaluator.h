@@ -272,6 +272,9 @@ class Evaluator {
   bool EnsureHostAttributes(HostDecl& decl);
   // The host being evaluated, which `self` names; empty outside hosts.
   std::string current_host_;
+  // Whether an `if` or `for` of the host being evaluated could not be
+  // decided (its value depends on a secret not known).
+  bool unknown_branch_ = false;
   std::map<std::string, HostDecl, std::less<>> hosts_;
   // Where the `fleet` block is, once one was seen.
   std::optional<SourceRange> fleet_range_;

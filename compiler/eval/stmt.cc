@@ -372,6 +372,7 @@ void Evaluator::EvalHost(const ast::BlockStmt& block, const Scope& scope,
     ~CurrentHost() { slot = saved; }
   } current{current_host_, current_host_};
   current_host_ = name;
+  unknown_branch_ = false;
   HostBuild build;
   v1::Host& host = *build.catalog.mutable_host();
   host.set_name(name);
@@ -425,9 +426,12 @@ void Evaluator::EvalHost(const ast::BlockStmt& block, const Scope& scope,
   }
   EvalBody(rest, inner, file, build, path, /*in_role=*/false);
 
-  // Every notify and depends_on names a resource of this host.
+  // Every notify and depends_on names a resource of this host; unless an
+  // `if` or `for` of the host's could not be decided, when the resource
+  // may be one it would declare.
   for (const HostBuild::Edge& edge : build.edges) {
     if (build.index.count({edge.to.kind(), edge.to.id()})) continue;
+    if (unknown_branch_) continue;
     std::vector<std::string> same_kind;
     for (const auto& [key, index] : build.index) {
       if (key.first == edge.to.kind()) same_kind.push_back(key.second);
@@ -598,7 +602,12 @@ const ast::Body* Evaluator::ChooseBranch(const ast::IfStmt& stmt,
   for (const ast::Stmt* s = &stmt; s != nullptr;) {
     auto* branch = static_cast<const ast::IfStmt*>(s);
     Value cond = Eval(*branch->condition, scope, file);
-    if (cond.is_unknown()) return nullptr;
+    if (cond.is_unknown()) {
+      // Which branch holds is not known (a secret without the vault's
+      // password): what it would declare is not known either.
+      unknown_branch_ = true;
+      return nullptr;
+    }
     if (cond.kind() != ValueKind::kBool) {
       Error(DiagnosticKind::kTypeMismatch, Range(file, *branch->condition),
             StrCat("if needs a bool, not ", WithArticle(cond.TypeName())),
@@ -628,7 +637,9 @@ void Evaluator::ForEachIteration(const ast::ForStmt& loop, const Scope& scope,
     for (const Value& item : items.list()) run(item, Value());
   } else if (items.kind() == ValueKind::kMap) {
     for (const auto& [k, v] : items.map()) run(Value::String(k), v);
-  } else if (!items.is_unknown()) {
+  } else if (items.is_unknown()) {
+    unknown_branch_ = true;
+  } else {
     Error(
         DiagnosticKind::kTypeMismatch, Range(file, *loop.iterable),
         StrCat("for needs a ", loop.value_var.empty() ? "list or a map" : "map",
@@ -978,8 +989,27 @@ void Evaluator::EvalResource(const ast::BlockStmt& block, const Scope& scope,
                     }
                   };
               strings(rule->ports, r->mutable_ports());
+              if (rule->ports != nullptr && r->ports().empty()) {
+                // An empty list of ports is no port, not every port.
+                firewall->mutable_rules()->RemoveLast();
+                break;
+              }
               strings(rule->from, r->mutable_from());
               strings(rule->to, r->mutable_to());
+              // An empty list of sources (or destinations) is nobody, not
+              // everybody: `any` says everybody.
+              auto is_any = [&](const ast::Expr* e) {
+                return e->kind == ast::ExprKind::kName &&
+                       static_cast<const ast::NameExpr*>(e)->name == "any" &&
+                       inner.Find("any") == nullptr;
+              };
+              if ((rule->from != nullptr && r->from().empty() &&
+                   !is_any(rule->from)) ||
+                  (rule->to != nullptr && r->to().empty() &&
+                   !is_any(rule->to))) {
+                firewall->mutable_rules()->RemoveLast();
+                break;
+              }
               LineColumn pos = sources_.Get(file)->Position(rule->begin);
               r->set_comment(StrCat(sources_.Get(file)->path(), ":", pos.line));
               break;
