@@ -13,8 +13,10 @@
 // What is compared: with `version`, the installed version string must equal
 // it exactly (apt-get install NAME=VERSION, downgrades allowed); latest
 // compares with apt's candidate from the package lists as they are (the
-// agent does not run apt-get update); removed is satisfied by dpkg's
-// "config-files" state, purged only by no trace at all.
+// agent runs apt-get update only when an install finds a package apt does
+// not know: lists missing, as on a fresh cloud image, or out of date);
+// removed is satisfied by dpkg's "config-files" state, purged only by no
+// trace at all.
 //
 // With `deb`, the version wanted is the .deb file's (`dpkg-deb -f DEB
 // Package Version`, read-only), whose Package must be the resource's name;
@@ -412,6 +414,23 @@ absl::Status AptGet(Host& host, std::string_view command,
   argv.insert(argv.end(), packages.begin(), packages.end());
   absl::StatusOr<CommandResult> result = host.Run(argv, "", absl::Minutes(30));
   if (!result.ok()) return result.status();
+  // A package apt does not know yet: the lists are missing (a fresh cloud
+  // image ships none) or older than the sources. Update them once and try
+  // again, as anyone would by hand.
+  if (result->exit_code != 0 && command == "install" &&
+      (result->err.find("Unable to locate package") != std::string::npos ||
+       result->err.find("has no installation candidate") !=
+           std::string::npos)) {
+    absl::StatusOr<CommandResult> update =
+        host.Run({"env", "DEBIAN_FRONTEND=noninteractive", "apt-get", "-q",
+                  "-o", "DPkg::Lock::Timeout=120", "update"},
+                 "", absl::Minutes(10));
+    if (!update.ok()) return update.status();
+    if (update->exit_code == 0) {
+      result = host.Run(argv, "", absl::Minutes(30));
+      if (!result.ok()) return result.status();
+    }
+  }
   if (result->exit_code == 0) return absl::OkStatus();
   return absl::FailedPreconditionError(
       StrCat("apt-get ", command, " ", StrJoin(packages, " "), " exited with ",

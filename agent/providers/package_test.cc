@@ -113,7 +113,11 @@ class PackageTest : public ::testing::Test {
         packages.push_back(argv[i]);
       }
     }
-    if (fail_) {
+    if (command == "update") {
+      lists_missing_ = false;
+      return r;
+    }
+    if (fail_ || (lists_missing_ && command == "install")) {
       r.exit_code = 100;
       r.out = "Reading package lists...\n";
       r.err = "E: Unable to locate package nosuch\n";
@@ -177,6 +181,9 @@ class PackageTest : public ::testing::Test {
   std::map<std::string, std::string> candidates_;
   // .deb path -> (Package, Version); the file must also be on host_.
   std::map<std::string, std::pair<std::string, std::string>> debs_;
+  // No package lists yet (a fresh cloud image): install fails until
+  // apt-get update ran.
+  bool lists_missing_ = false;
   bool fail_ = false;
 };
 
@@ -361,6 +368,19 @@ TEST_F(PackageTest, AptFailureIsAnErrorWithItsMessage) {
   EXPECT_NE(applied.message().find("E: Unable to locate package nosuch"),
             absl::string_view::npos)
       << applied;
+}
+
+TEST_F(PackageTest, MissingListsAreUpdatedOnceAndTheInstallRetried) {
+  lists_missing_ = true;
+  v1::Resource r = Resource("nginx");
+  size_t before = host_.commands().size();
+  ASSERT_TRUE(provider_->ApplyBatch({&r}, {Check(r)}, context_).at(0).ok());
+  std::vector<std::string> apt = AptGetCommands(before);
+  ASSERT_EQ(apt.size(), 3u);
+  EXPECT_NE(apt[0].find(" install nginx"), std::string::npos) << apt[0];
+  EXPECT_NE(apt[1].find(" update"), std::string::npos) << apt[1];
+  EXPECT_NE(apt[2].find(" install nginx"), std::string::npos) << apt[2];
+  EXPECT_EQ(Check(r).action(), v1::ResourceDiff::ACTION_NONE);
 }
 
 TEST_F(PackageTest, NothingToDoRunsNoAptGet) {
