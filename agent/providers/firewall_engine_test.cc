@@ -36,7 +36,7 @@ class FirewallEngineTest : public ::testing::Test {
           CommandResult r;
           std::string command = StrJoin(argv, " ");
           bool exists = !table_.empty();
-          if (command == "nft list table inet cairn") {
+          if (command == "nft -p list table inet cairn") {
             r.out = table_;
             if (!exists) {
               r.exit_code = 1;
