@@ -65,6 +65,11 @@ std::string StrJoin(const Container& parts, std::string_view separator) {
 std::vector<std::string_view> StrSplit(std::string_view text, char separator);
 
 // Whether `text` starts or ends with `affix`.
+// `text` in double quotes as the configuration language writes a string:
+// a quote, a backslash, \n, \t and \r escaped, other control characters as
+// \u{HEX}, everything else (UTF-8 included) as it is.
+std::string QuotedString(std::string_view text);
+
 inline bool StartsWith(std::string_view text, std::string_view prefix) {
   return text.substr(0, prefix.size()) == prefix;
 }

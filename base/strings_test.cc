@@ -29,5 +29,12 @@ TEST(StrSplit, KeepsEmptyPieces) {
   EXPECT_EQ(StrSplit("", ','), (std::vector<std::string_view>{""}));
 }
 
+TEST(QuotedString, EscapesOnlyWhatMust) {
+  EXPECT_EQ(QuotedString("sh -c 'a || b'"), "\"sh -c 'a || b'\"");
+  EXPECT_EQ(QuotedString("say \"hi\"\\\n\t"), "\"say \\\"hi\\\"\\\\\\n\\t\"");
+  EXPECT_EQ(QuotedString(std::string("\x01\x1f caf\xc3\xa9")),
+            "\"\\u{1}\\u{1f} caf\xc3\xa9\"");
+}
+
 }  // namespace
 }  // namespace cairn

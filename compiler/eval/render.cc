@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <cstdio>
 #include <memory>
 #include <vector>
 
@@ -77,46 +76,11 @@ std::string Print(const pb::Message& message) {
   return out;
 }
 
-// `value` in double quotes, escaped as the language writes strings: only
-// what must be (a quote, a backslash, control characters), so shell
-// commands read as written.
-std::string Quoted(const std::string& value) {
-  std::string out = "\"";
-  for (char c : value) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
-          char hex[8];
-          std::snprintf(hex, sizeof hex, "\\u{%x}", c);
-          out += hex;
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out + "\"";
-}
-
 // A string field's value: quoted, or as indented lines after `|` when it
 // spans lines.
 void AppendString(std::string& out, const std::string& value) {
   if (value.find('\n') == std::string::npos) {
-    StrAppend(&out, Quoted(value), "\n");
+    StrAppend(&out, QuotedString(value), "\n");
     return;
   }
   out += "|";
@@ -170,9 +134,9 @@ void AppendFields(std::string& out, const pb::Message& message,
       for (int i = 0; i < r->FieldSize(message, field); ++i) {
         const pb::Message& e = r->GetRepeatedMessage(message, field, i);
         const pb::Reflection* er = e.GetReflection();
-        entries.push_back(
-            StrCat(er->GetString(e, entry->FindFieldByName("key")), ": ",
-                   Quoted(er->GetString(e, entry->FindFieldByName("value")))));
+        entries.push_back(StrCat(
+            er->GetString(e, entry->FindFieldByName("key")), ": ",
+            QuotedString(er->GetString(e, entry->FindFieldByName("value")))));
       }
       std::sort(entries.begin(), entries.end());
       StrAppend(&out, "{", StrJoin(entries, ", "), "}\n");
@@ -194,7 +158,8 @@ void AppendFields(std::string& out, const pb::Message& message,
       for (int i = 0; i < n; ++i) {
         switch (field->cpp_type()) {
           case pb::FieldDescriptor::CPPTYPE_STRING:
-            items.push_back(Quoted(r->GetRepeatedString(message, field, i)));
+            items.push_back(
+                QuotedString(r->GetRepeatedString(message, field, i)));
             break;
           case pb::FieldDescriptor::CPPTYPE_ENUM:
             items.push_back(EnumWord(r->GetRepeatedEnum(message, field, i)));

@@ -5,32 +5,6 @@
 namespace cairn::ast {
 namespace {
 
-void Quote(std::string& out, std::string_view text) {
-  out += '"';
-  for (char c : text) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      default:
-        out += c;
-    }
-  }
-  out += '"';
-}
-
 void Type(std::string& out, const TypeExpr* type) {
   if (type == nullptr) return;
   out += type->name.name;
@@ -61,7 +35,7 @@ void ExprTo(std::string& out, const Expr& e) {
           ExprTo(out, *p.expr);
           out += '}';
         } else {
-          Quote(out, p.text);
+          out += QuotedString(p.text);
         }
       }
       out += ')';
