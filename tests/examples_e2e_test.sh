@@ -36,6 +36,8 @@ hosts="$here/hosts"
 source "$hosts/testlib.sh"
 # shellcheck source=hosts/agents.sh
 source "$hosts/agents.sh"
+# shellcheck source=hosts/knot.sh
+source "$hosts/knot.sh"
 
 [[ $(id -u) -eq 0 ]] || fatal "must run as root (namespaces, mounts, nspawn)"
 for tool in ssh ssh-keygen nc systemd-nspawn knotd keymgr kdig openssl python3; do
@@ -55,42 +57,14 @@ trap cleanup EXIT
 on() { "$hosts/fleet.sh" exec "$fleet" "$@"; } # on HOST CMD...
 
 # The registrar's DNS: Knot with the zone and an update key.
-mkdir -p "$knot/db" "$knot/run"
-keymgr -t dropit-update hmac-sha256 >"$knot/tsig.conf" || fatal "keymgr failed"
-tsig_secret="$(sed -n 's/^ *secret: *//p' "$knot/tsig.conf")"
-knot_port=$((20000 + RANDOM % 20000))
-cat >"$knot/db/dropit-app.fr.zone" <<'EOF'
+knot_start "$knot" dropit-app.fr dropit-update <<'EOF' || fatal "knot_start failed"
 $ORIGIN dropit-app.fr.
 $TTL 3600
 @ SOA ns1 hostmaster 1 3600 600 86400 300
 @ NS ns1
 ns1 A 127.0.0.1
 EOF
-cat >"$knot/knot.conf" <<EOF
-server:
-  rundir: "$knot/run"
-  listen: 127.0.0.1@$knot_port
-database:
-  storage: "$knot/db"
-include: "$knot/tsig.conf"
-acl:
-  - id: upd
-    key: dropit-update
-    action: [update, transfer]
-template:
-  - id: default
-    storage: "$knot/db"
-    file: "%s.zone"
-    zonefile-sync: -1
-    journal-content: all
-zone:
-  - domain: dropit-app.fr
-    acl: upd
-EOF
-knotd -c "$knot/knot.conf" >"$knot/log" 2>&1 &
-knot_pid=$!
 dig_() { kdig @127.0.0.1 -p "$knot_port" "$@"; }
-wait_for 10 dig_ +short SOA dropit-app.fr || fatal "knotd did not start: $(cat "$knot/log")"
 
 # The configuration: the example, with the test's vault, key and params.
 config="$work/dropit"

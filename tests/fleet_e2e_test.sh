@@ -20,6 +20,8 @@ hosts="$here/hosts"
 source "$hosts/testlib.sh"
 # shellcheck source=hosts/agents.sh
 source "$hosts/agents.sh"
+# shellcheck source=hosts/knot.sh
+source "$hosts/knot.sh"
 
 [[ $(id -u) -eq 0 ]] || fatal "must run as root (namespaces, mounts, nspawn)"
 for tool in ssh ssh-keygen nc systemd-nspawn knotd keymgr kdig; do
@@ -40,12 +42,7 @@ trap cleanup EXIT
 on() { "$hosts/fleet.sh" exec "$fleet" "$@"; } # on HOST CMD...
 
 # Knot on the controller, with an update key.
-mkdir -p "$knot/db" "$knot/run"
-keymgr -t cairn-key hmac-sha256 >"$knot/tsig.conf" || fatal "keymgr failed"
-tsig_secret="$(sed -n 's/^ *secret: *//p' "$knot/tsig.conf")"
-[[ -n "$tsig_secret" ]] || fatal "no secret in keymgr's output"
-knot_port=$((20000 + RANDOM % 20000))
-cat >"$knot/db/example.test.zone" <<'EOF'
+knot_start "$knot" example.test cairn-key <<'EOF' || fatal "knot_start failed"
 $ORIGIN example.test.
 $TTL 3600
 @ SOA ns1 hostmaster 1 3600 600 86400 300
@@ -53,32 +50,7 @@ $TTL 3600
 ns1 A 127.0.0.1
 legacy A 192.0.2.99
 EOF
-cat >"$knot/knot.conf" <<EOF
-server:
-  rundir: "$knot/run"
-  listen: 127.0.0.1@$knot_port
-# The journal and timers too, not /var/lib/knot: nothing outlives the test.
-database:
-  storage: "$knot/db"
-include: "$knot/tsig.conf"
-acl:
-  - id: upd
-    key: cairn-key
-    action: [update, transfer]
-template:
-  - id: default
-    storage: "$knot/db"
-    file: "%s.zone"
-    zonefile-sync: -1
-    journal-content: all
-zone:
-  - domain: example.test
-    acl: upd
-EOF
-knotd -c "$knot/knot.conf" >"$knot/log" 2>&1 &
-knot_pid=$!
 dig_a() { kdig @127.0.0.1 -p "$knot_port" +short "$@"; }
-wait_for 10 dig_a SOA example.test || fatal "knotd did not start: $(cat "$knot/log")"
 pass "knot serves example.test on 127.0.0.1:$knot_port"
 
 "$hosts/rootfs.sh" >/dev/null || fatal "rootfs.sh failed"
@@ -88,7 +60,8 @@ source "$fleet/fleet.env"
 
 # The configuration, with alice's key and the vault made here.
 config="$work/config"
-cp -r "$here/fleet_e2e" "$config"
+# -L: the runfiles are symlinks into the source tree, which must not change.
+cp -rL "$here/fleet_e2e" "$config"
 ssh-keygen -q -t ed25519 -N '' -C alice@test -f "$work/alice"
 cp "$work/alice.pub" "$config/alice.pub"
 db_password="s3cret-db-$RANDOM$RANDOM"

@@ -4,6 +4,7 @@
 
 #include "agent/host/fake_host.h"
 #include "agent/providers/postgres_fake.h"
+#include "agent/providers/postgres_provider_test.h"
 #include "agent/providers/postgres_scram.h"
 #include "agent/providers/provider.h"
 #include "base/strings.h"
@@ -38,42 +39,9 @@ std::string Verifier(std::string_view password) {
   return v.ok() ? *v : "";
 }
 
-class PostgresRoleTest : public ::testing::Test {
+class PostgresRoleTest : public PostgresProviderTest {
  protected:
-  PostgresRoleTest() {
-    unsetenv("CAIRN_PG_SOCKET_DIR");
-    context_.host = &host_;
-    context_.fingerprint_key = "key";
-    pg_.Start();
-  }
-
-  const Provider& provider() {
-    const Provider* p = FindProvider("postgres_role");
-    EXPECT_NE(p, nullptr);
-    return *p;
-  }
-
-  // Check, making sure it only reads.
-  v1::ResourceDiff Check(const v1::Resource& r) {
-    int mutations = host_.mutations();
-    size_t changes = pg_.changes.size();
-    size_t scripts = pg_.scripts.size();
-    absl::StatusOr<v1::ResourceDiff> diff = provider().Check(r, context_);
-    EXPECT_TRUE(diff.ok()) << diff.status();
-    EXPECT_EQ(host_.mutations(), mutations);
-    EXPECT_EQ(pg_.changes.size(), changes);
-    for (size_t i = scripts; i < pg_.scripts.size(); ++i) {
-      EXPECT_TRUE(StartsWith(pg_.scripts[i], "SELECT ")) << pg_.scripts[i];
-    }
-    return diff.ok() ? *diff : v1::ResourceDiff();
-  }
-
-  void Converge(const v1::Resource& r) {
-    v1::ResourceDiff diff = Check(r);
-    absl::Status applied = provider().Apply(r, diff, context_);
-    ASSERT_TRUE(applied.ok()) << applied;
-    EXPECT_EQ(Check(r).action(), v1::ResourceDiff::ACTION_NONE);
-  }
+  PostgresRoleTest() : PostgresProviderTest("postgres_role") { pg_.Start(); }
 
   // The password appears nowhere but in verifiers: not in any argv, any
   // SQL sent or any diff.
@@ -87,10 +55,6 @@ class PostgresRoleTest : public ::testing::Test {
       EXPECT_EQ(s.find(kPassword), std::string::npos) << s;
     }
   }
-
-  FakeHost host_;
-  FakePostgres pg_{host_};
-  ProviderContext context_;
 };
 
 TEST_F(PostgresRoleTest, CreatesARoleSendingOnlyAVerifier) {
