@@ -1,5 +1,5 @@
 // Built-in functions: file(), template(), vault(), env(), and join(),
-// replace(), get(), keys(), length() for values.
+// split(), replace(), get(), keys(), length() for values.
 
 #include <cstdlib>
 #include <filesystem>
@@ -48,8 +48,9 @@ std::string Redact(std::string text, const std::vector<std::string>& secrets) {
 }  // namespace
 
 bool IsBuiltin(std::string_view name) {
-  for (std::string_view builtin : {"file", "template", "vault", "env", "join",
-                                   "replace", "get", "keys", "length"}) {
+  for (std::string_view builtin :
+       {"file", "template", "vault", "env", "join", "replace", "split", "get",
+        "keys", "length"}) {
     if (name == builtin) return true;
   }
   return false;
@@ -111,6 +112,29 @@ Value Evaluator::Call(const ast::CallExpr& call, const Scope& scope,
       return Value::Unknown();
     }
     return Value::String(StrJoin(parts, args[0].string_value()), secret);
+  }
+  if (name == "split") {
+    // split("a:b:c", ":"): the pieces between separators.
+    if (args.size() != 2 || args[0].kind() != ValueKind::kString ||
+        args[1].kind() != ValueKind::kString ||
+        args[1].string_value().empty()) {
+      Error(DiagnosticKind::kBadArguments, at,
+            "split() takes a string and a separator (not empty): "
+            "split(key, \":\")");
+      return Value::Unknown();
+    }
+    const std::string& text = args[0].string_value();
+    const std::string& separator = args[1].string_value();
+    bool secret = args[0].secret();
+    List pieces;
+    size_t start = 0;
+    for (size_t at = text.find(separator); at != std::string::npos;
+         at = text.find(separator, start)) {
+      pieces.push_back(Value::String(text.substr(start, at - start), secret));
+      start = at + separator.size();
+    }
+    pieces.push_back(Value::String(text.substr(start), secret));
+    return Value::MakeList(std::move(pieces));
   }
   if (name == "replace") {
     // replace(s, "old", "new"): every occurrence.
