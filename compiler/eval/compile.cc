@@ -165,22 +165,6 @@ const Value* Evaluator::UnitGlobal(uint32_t unit, std::string_view name) {
   return &g.value;
 }
 
-namespace {
-
-std::string LabelString(const Evaluator& ev, const ast::Expr& label) {
-  if (label.kind != ast::ExprKind::kString) return "";
-  const auto& s = static_cast<const ast::StringExpr&>(label);
-  std::string out;
-  for (const ast::StringPart& p : s.parts) {
-    if (p.expr != nullptr) return "";
-    out += p.text;
-  }
-  (void)ev;
-  return out;
-}
-
-}  // namespace
-
 void Evaluator::CollectGlobals(uint32_t unit) {
   std::map<std::string, eval::Global, std::less<>>& globals =
       units_[unit].globals;
