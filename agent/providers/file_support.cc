@@ -136,14 +136,6 @@ absl::Status Annotate(std::string_view prefix, const absl::Status& status) {
 
 bool WantPresent(v1::Ensure ensure) { return ensure != v1::ENSURE_ABSENT; }
 
-v1::ResourceDiff NewDiff(const v1::Resource& resource) {
-  v1::ResourceDiff diff;
-  diff.mutable_resource()->set_kind(resource.kind());
-  diff.mutable_resource()->set_id(resource.id());
-  diff.set_action(v1::ResourceDiff::ACTION_NONE);
-  return diff;
-}
-
 absl::StatusOr<std::string> BackupFile(Host& host,
                                        const std::string& backup_dir,
                                        const std::string& path,

@@ -71,9 +71,6 @@ absl::Status Annotate(std::string_view prefix, const absl::Status& status);
 // Whether a resource should exist: ENSURE_UNSPECIFIED is present.
 bool WantPresent(v1::Ensure ensure);
 
-// The diff of `resource` with its reference filled in and no change yet.
-v1::ResourceDiff NewDiff(const v1::Resource& resource);
-
 // Unpacks resource.spec into `spec`, or says which kind was expected.
 template <typename Spec>
 absl::Status UnpackSpec(const v1::Resource& resource, Spec& spec) {

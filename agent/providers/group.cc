@@ -41,10 +41,7 @@ class GroupProvider : public Provider {
     if (!db.ok()) return db.status();
     const AccountGroup* current = db->FindGroup(spec->name());
 
-    v1::ResourceDiff diff;
-    diff.mutable_resource()->set_kind(resource.kind());
-    diff.mutable_resource()->set_id(resource.id());
-    diff.set_action(v1::ResourceDiff::ACTION_NONE);
+    v1::ResourceDiff diff = NewDiff(resource);
     if (!WantsPresent(*spec)) {
       if (current != nullptr) {
         diff.set_action(v1::ResourceDiff::ACTION_DELETE);

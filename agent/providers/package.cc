@@ -447,10 +447,7 @@ class PackageProvider : public Provider {
     if (!spec.ok()) return spec.status();
     absl::StatusOr<Database> db = ReadDatabase(*context.host);
     if (!db.ok()) return db.status();
-    v1::ResourceDiff diff;
-    diff.mutable_resource()->set_kind(resource.kind());
-    diff.mutable_resource()->set_id(resource.id());
-    diff.set_action(v1::ResourceDiff::ACTION_NONE);
+    v1::ResourceDiff diff = NewDiff(resource);
     absl::StatusOr<Plan> plan =
         PlanFor(resource, *spec, *db, *context.host, context, &diff);
     if (!plan.ok()) return plan.status();

@@ -217,10 +217,7 @@ class PostgresDatabaseProvider : public Provider {
     if (!d.ok()) return d.status();
     PgServer server = LocalPgServer(d->spec.port());
 
-    v1::ResourceDiff diff;
-    diff.mutable_resource()->set_kind(resource.kind());
-    diff.mutable_resource()->set_id(resource.id());
-    diff.set_action(v1::ResourceDiff::ACTION_NONE);
+    v1::ResourceDiff diff = NewDiff(resource);
     auto change = [&](std::string_view field, std::string current,
                       std::string desired) {
       AddChange(resource, field, std::move(current), std::move(desired),

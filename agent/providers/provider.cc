@@ -106,4 +106,12 @@ void AddChange(const v1::Resource& resource, std::string_view field,
   change->set_desired(EscapeInvalidUtf8(desired));
 }
 
+v1::ResourceDiff NewDiff(const v1::Resource& resource) {
+  v1::ResourceDiff diff;
+  diff.mutable_resource()->set_kind(resource.kind());
+  diff.mutable_resource()->set_id(resource.id());
+  diff.set_action(v1::ResourceDiff::ACTION_NONE);
+  return diff;
+}
+
 }  // namespace cairn::agent

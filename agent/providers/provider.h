@@ -112,6 +112,8 @@ bool RegisterProvider(const Provider* provider);
       ::cairn::agent::internal::RegisterProvider(new Class())
 
 // Helpers for diffs.
+// The diff of `resource` with its reference filled in and no change yet.
+v1::ResourceDiff NewDiff(const v1::Resource& resource);
 // A change of one field; values of secret fields become fingerprints.
 void AddChange(const v1::Resource& resource, std::string_view field,
                std::string current, std::string desired,

@@ -147,10 +147,7 @@ class SudoProvider : public Provider {
     absl::StatusOr<FileInfo> info = host.Stat(path);
     if (!info.ok()) return info.status();
 
-    v1::ResourceDiff diff;
-    diff.mutable_resource()->set_kind(resource.kind());
-    diff.mutable_resource()->set_id(resource.id());
-    diff.set_action(v1::ResourceDiff::ACTION_NONE);
+    v1::ResourceDiff diff = NewDiff(resource);
     if (spec->ensure() == v1::ENSURE_ABSENT) {
       if (info->exists()) {
         diff.set_action(v1::ResourceDiff::ACTION_DELETE);

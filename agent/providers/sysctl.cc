@@ -133,10 +133,7 @@ v1::ResourceDiff CheckAbsent(const v1::Resource& resource,
                              const v1::Sysctl& spec,
                              const std::optional<std::string>& conf,
                              const ProviderContext& context) {
-  v1::ResourceDiff diff;
-  diff.mutable_resource()->set_kind(resource.kind());
-  diff.mutable_resource()->set_id(resource.id());
-  diff.set_action(v1::ResourceDiff::ACTION_NONE);
+  v1::ResourceDiff diff = NewDiff(resource);
   if (!conf.has_value()) return diff;
   diff.set_action(v1::ResourceDiff::ACTION_DELETE);
   // The file holds the value: fingerprinted like it when secret.
