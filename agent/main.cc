@@ -7,17 +7,26 @@
 // fleet's CA, from `cairn ca init`), host.pem and host.key (from `cairn ca
 // issue HOST`); a client whose certificate the CA did not sign is refused.
 // --insecure serves plain TCP, for tests only, with a warning.
+//
+//   cairn-agent csr [--tls-dir DIR] [--name NAME]
+//
+// Enrolment (`cairn bootstrap`): makes DIR/host.key (0600) unless it exists
+// and prints a certificate signing request for it; the controller signs it
+// and writes back host.pem and ca.pem. The private key never leaves the host.
 
 #include <malloc.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <string>
 
+#include "agent/ca/ca.h"
 #include "agent/drift/drift.h"
 #include "agent/engine/engine.h"
 #include "agent/host/host.h"
@@ -31,7 +40,8 @@ namespace {
 constexpr char kUsage[] =
     "usage: cairn-agent [--listen HOST:PORT] [--unix PATH] [--tls-dir DIR]\n"
     "                   [--state-dir DIR] [--drift-check-ms N]\n"
-    "                   [--drift-events-per-minute N] [--insecure]\n";
+    "                   [--drift-events-per-minute N] [--insecure]\n"
+    "       cairn-agent csr [--tls-dir DIR] [--name NAME]\n";
 
 void Stop(int) {
   // Shutdown is not async-signal-safe; a helper thread would be cleaner, but
@@ -39,9 +49,55 @@ void Stop(int) {
   _exit(0);
 }
 
+// cairn-agent csr: the host's key (made once, kept across re-runs so that a
+// bootstrap that failed later can be run again) and a signing request for it
+// on stdout.
+int Csr(int argc, char** argv) {
+  std::string tls_dir = "/etc/cairn/tls";
+  std::string name = "cairn-agent";
+  for (int i = 2; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (i + 1 < argc && arg == "--tls-dir") {
+      tls_dir = argv[++i];
+    } else if (i + 1 < argc && arg == "--name") {
+      name = argv[++i];
+    } else {
+      std::fprintf(stderr, "cairn-agent csr: unknown flag %s\n%s", arg.c_str(),
+                   kUsage);
+      return 2;
+    }
+  }
+  std::string key_path = tls_dir + "/host.key";
+  absl::StatusOr<std::string> key = cairn::ReadFile(key_path);
+  if (!key.ok()) {
+    if (mkdir(tls_dir.c_str(), 0700) != 0 && errno != EEXIST) {
+      std::fprintf(stderr, "cairn-agent csr: cannot create %s: %s\n",
+                   tls_dir.c_str(), std::strerror(errno));
+      return 1;
+    }
+    key = cairn::agent::NewKey();
+    if (key.ok()) {
+      // Owner-only from its first byte (WriteFileAtomically's temporary
+      // file is made 0600 before anything is written to it).
+      absl::Status written = cairn::WriteFileAtomically(key_path, *key, 0600);
+      if (!written.ok()) key = written;
+    }
+  }
+  absl::StatusOr<std::string> csr =
+      key.ok() ? cairn::agent::MakeSigningRequest(*key, name) : key.status();
+  if (!csr.ok()) {
+    std::fprintf(stderr, "cairn-agent csr: %s\n",
+                 std::string(csr.status().message()).c_str());
+    return 1;
+  }
+  std::fputs(csr->c_str(), stdout);
+  return std::fflush(stdout) == 0 ? 0 : 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc > 1 && std::string(argv[1]) == "csr") return Csr(argc, argv);
   std::string listen;
   std::string unix_path;
   std::string tls_dir = "/etc/cairn/tls";

@@ -21,6 +21,7 @@ struct Free {
   void operator()(X509* p) const { X509_free(p); }
   void operator()(BIO* p) const { BIO_free(p); }
   void operator()(EVP_PKEY_CTX* p) const { EVP_PKEY_CTX_free(p); }
+  void operator()(X509_REQ* p) const { X509_REQ_free(p); }
 };
 template <typename T>
 using Ptr = std::unique_ptr<T, Free>;
@@ -32,7 +33,7 @@ absl::Status SslError(std::string_view what) {
   return absl::InternalError(StrCat(what, ": ", buf));
 }
 
-absl::StatusOr<Ptr<EVP_PKEY>> NewKey() {
+absl::StatusOr<Ptr<EVP_PKEY>> NewKeyObject() {
   Ptr<EVP_PKEY_CTX> ctx(EVP_PKEY_CTX_new_id(EVP_PKEY_EC, nullptr));
   EVP_PKEY* key = nullptr;
   if (!ctx || EVP_PKEY_keygen_init(ctx.get()) <= 0 ||
@@ -103,7 +104,7 @@ bool IsIp(const std::string& s) {
 }  // namespace
 
 absl::StatusOr<KeyPair> MakeCa(const std::string& name, int days) {
-  absl::StatusOr<Ptr<EVP_PKEY>> key = NewKey();
+  absl::StatusOr<Ptr<EVP_PKEY>> key = NewKeyObject();
   if (!key.ok()) return key.status();
   absl::StatusOr<Ptr<X509>> cert = NewCert(key->get(), name, days);
   if (!cert.ok()) return cert.status();
@@ -123,27 +124,37 @@ absl::StatusOr<KeyPair> MakeCa(const std::string& name, int days) {
   return KeyPair{KeyPem(key->get()), CertPem(c)};
 }
 
-absl::StatusOr<KeyPair> Issue(const KeyPair& ca, const CertRequest& request) {
-  if (request.common_name.empty()) {
-    return absl::InvalidArgumentError("a certificate needs a name");
-  }
+namespace {
+
+struct LoadedCa {
+  Ptr<EVP_PKEY> key;
+  Ptr<X509> cert;
+};
+
+absl::StatusOr<LoadedCa> LoadCa(const KeyPair& ca) {
   Ptr<BIO> key_bio(BIO_new_mem_buf(ca.key_pem.data(), ca.key_pem.size()));
-  Ptr<EVP_PKEY> ca_key(
+  Ptr<EVP_PKEY> key(
       PEM_read_bio_PrivateKey(key_bio.get(), nullptr, nullptr, nullptr));
   Ptr<BIO> cert_bio(BIO_new_mem_buf(ca.cert_pem.data(), ca.cert_pem.size()));
-  Ptr<X509> ca_cert(
-      PEM_read_bio_X509(cert_bio.get(), nullptr, nullptr, nullptr));
-  if (!ca_key || !ca_cert) {
+  Ptr<X509> cert(PEM_read_bio_X509(cert_bio.get(), nullptr, nullptr, nullptr));
+  if (!key || !cert) {
     return absl::InvalidArgumentError(
         "the CA's key or certificate is unreadable");
   }
-  absl::StatusOr<Ptr<EVP_PKEY>> key = NewKey();
-  if (!key.ok()) return key.status();
+  return LoadedCa{std::move(key), std::move(cert)};
+}
+
+// A certificate for `key` as `request` says, signed by `ca`.
+absl::StatusOr<std::string> Certify(const LoadedCa& ca, EVP_PKEY* key,
+                                    const CertRequest& request) {
+  if (request.common_name.empty()) {
+    return absl::InvalidArgumentError("a certificate needs a name");
+  }
   absl::StatusOr<Ptr<X509>> cert =
-      NewCert(key->get(), request.common_name, request.days);
+      NewCert(key, request.common_name, request.days);
   if (!cert.ok()) return cert.status();
   X509* c = cert->get();
-  X509_set_issuer_name(c, X509_get_subject_name(ca_cert.get()));
+  X509_set_issuer_name(c, X509_get_subject_name(ca.cert.get()));
   std::vector<std::string> sans;
   for (const std::string& n : request.alt_names) {
     sans.push_back(StrCat(IsIp(n) ? "IP:" : "DNS:", n));
@@ -157,13 +168,81 @@ absl::StatusOr<KeyPair> Issue(const KeyPair& ca, const CertRequest& request) {
       {NID_authority_key_identifier, "keyid:always"},
   };
   for (const auto& [nid, value] : extensions) {
-    absl::Status s = AddExtension(c, ca_cert.get(), nid, value);
+    absl::Status s = AddExtension(c, ca.cert.get(), nid, value);
     if (!s.ok()) return s;
   }
-  if (X509_sign(c, ca_key.get(), EVP_sha256()) == 0) {
+  if (X509_sign(c, ca.key.get(), EVP_sha256()) == 0) {
     return SslError("cannot sign the certificate");
   }
-  return KeyPair{KeyPem(key->get()), CertPem(c)};
+  return CertPem(c);
+}
+
+absl::StatusOr<Ptr<EVP_PKEY>> ReadKey(const std::string& key_pem) {
+  Ptr<BIO> bio(BIO_new_mem_buf(key_pem.data(), key_pem.size()));
+  Ptr<EVP_PKEY> key(
+      PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
+  if (!key) return absl::InvalidArgumentError("the key is unreadable");
+  return key;
+}
+
+}  // namespace
+
+absl::StatusOr<KeyPair> Issue(const KeyPair& ca, const CertRequest& request) {
+  absl::StatusOr<LoadedCa> loaded = LoadCa(ca);
+  if (!loaded.ok()) return loaded.status();
+  absl::StatusOr<Ptr<EVP_PKEY>> key = NewKeyObject();
+  if (!key.ok()) return key.status();
+  absl::StatusOr<std::string> cert = Certify(*loaded, key->get(), request);
+  if (!cert.ok()) return cert.status();
+  return KeyPair{KeyPem(key->get()), *cert};
+}
+
+absl::StatusOr<std::string> NewKey() {
+  absl::StatusOr<Ptr<EVP_PKEY>> key = NewKeyObject();
+  if (!key.ok()) return key.status();
+  return KeyPem(key->get());
+}
+
+absl::StatusOr<std::string> MakeSigningRequest(const std::string& key_pem,
+                                               const std::string& common_name) {
+  absl::StatusOr<Ptr<EVP_PKEY>> key = ReadKey(key_pem);
+  if (!key.ok()) return key.status();
+  Ptr<X509_REQ> req(X509_REQ_new());
+  X509_REQ_set_version(req.get(), 0);
+  X509_NAME* name = X509_REQ_get_subject_name(req.get());
+  X509_NAME_add_entry_by_txt(
+      name, "CN", MBSTRING_UTF8,
+      reinterpret_cast<const unsigned char*>(common_name.c_str()), -1, -1, 0);
+  if (X509_REQ_set_pubkey(req.get(), key->get()) == 0 ||
+      X509_REQ_sign(req.get(), key->get(), EVP_sha256()) == 0) {
+    return SslError("cannot make the signing request");
+  }
+  Ptr<BIO> bio(BIO_new(BIO_s_mem()));
+  PEM_write_bio_X509_REQ(bio.get(), req.get());
+  char* data = nullptr;
+  long n = BIO_get_mem_data(bio.get(), &data);
+  return std::string(data, n);
+}
+
+absl::StatusOr<std::string> SignRequest(const KeyPair& ca,
+                                        const std::string& csr_pem,
+                                        const CertRequest& request) {
+  absl::StatusOr<LoadedCa> loaded = LoadCa(ca);
+  if (!loaded.ok()) return loaded.status();
+  Ptr<BIO> bio(BIO_new_mem_buf(csr_pem.data(), csr_pem.size()));
+  Ptr<X509_REQ> req(
+      PEM_read_bio_X509_REQ(bio.get(), nullptr, nullptr, nullptr));
+  if (!req) {
+    return absl::InvalidArgumentError(
+        "the certificate signing request is unreadable");
+  }
+  Ptr<EVP_PKEY> key(X509_REQ_get_pubkey(req.get()));
+  if (!key || X509_REQ_verify(req.get(), key.get()) != 1) {
+    ERR_clear_error();
+    return absl::InvalidArgumentError(
+        "the certificate signing request's signature does not verify");
+  }
+  return Certify(*loaded, key.get(), request);
 }
 
 }  // namespace cairn::agent

@@ -36,6 +36,28 @@ struct CertRequest {
 // A new key and a certificate for it, signed by `ca`.
 absl::StatusOr<KeyPair> Issue(const KeyPair& ca, const CertRequest& request);
 
+// Enrolment without the key ever leaving its host: the host makes its key
+// (NewKey) and a signing request for it (MakeSigningRequest); the
+// controller signs the request (SignRequest) and sends back only the
+// certificate.
+
+// A new private key, PEM-encoded.
+absl::StatusOr<std::string> NewKey();
+
+// A certificate signing request (PKCS#10, PEM) for `key_pem`, signed with it,
+// naming `common_name`. It proves that its sender holds the key; the names
+// in it are only a hint.
+absl::StatusOr<std::string> MakeSigningRequest(const std::string& key_pem,
+                                               const std::string& common_name);
+
+// A certificate for the key of the signing request `csr_pem`, signed by
+// `ca`. The request's own signature must verify (InvalidArgument if not);
+// its subject and extensions are ignored: the certificate names what
+// `request` says, which the controller decides.
+absl::StatusOr<std::string> SignRequest(const KeyPair& ca,
+                                        const std::string& csr_pem,
+                                        const CertRequest& request);
+
 }  // namespace cairn::agent
 
 #endif  // CAIRN_AGENT_CA_CA_H_
