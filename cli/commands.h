@@ -21,6 +21,9 @@ int Fmt(const std::vector<std::string>& args);
 int Compile(const std::vector<std::string>& args);
 // cairn ca init DIR | issue DIR NAME: the fleet's CA for mutual TLS.
 int Ca(const std::vector<std::string>& args);
+// cairn bootstrap HOST PATH... | ADDRESS | --all PATH...: installs and
+// enrols the agent over SSH on hosts that have only sshd and a key.
+int Bootstrap(const std::vector<std::string>& args);
 // cairn agent facts|status|check|apply|confirm --agent ADDR ...: one
 // cairn-agent, directly.
 int Agent(const std::vector<std::string>& args);

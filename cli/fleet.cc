@@ -634,7 +634,9 @@ constexpr char kApplyUsage[] =
     "             [--zone NAME] [--parallelism N] [--timeout S] "
     "[--apply-timeout S]\n"
     "             [--confirm-timeout S] [--lock-timeout S] [--state LOCATION]\n"
-    "             [--tls-dir DIR] [-v] %s\n";
+    "             [--tls-dir DIR] [-v]\n"
+    "             [--bootstrap [--ssh-user U] [--ssh-key FILE] [--ssh-port N]\n"
+    "              [--known-hosts FILE] [--accept-new] [--package DEB]] %s\n";
 
 bool IsPlanFile(const std::string& path) {
   struct stat st;
@@ -760,6 +762,17 @@ int Apply(const std::vector<std::string>& args) {
   LockHolder lock(*fleet->store, *fleet->store_mutex);
   if (absl::Status taken = lock.Take(f.lock_timeout); !taken.ok()) {
     return Fail("apply", std::string(taken.message()));
+  }
+  if (f.bootstrap) {
+    // Blank hosts get an agent first, so that one command takes a new
+    // server to its catalog.
+    int failed = BootstrapTargets(*fleet, f.ssh, /*trust_answering=*/true,
+                                  std::min(fleet->parallelism, 10));
+    if (failed > 0) {
+      return Fail("apply", StrCat(failed, failed == 1 ? " host" : " hosts",
+                                  " could not be bootstrapped (above): "
+                                  "nothing applied"));
+    }
   }
   if (absl::Status read = ReadState(*fleet); !read.ok()) {
     return Fail("apply", std::string(read.message()));

@@ -43,6 +43,8 @@ bool FleetFlags::Take(const std::vector<std::string>& a, size_t& i) {
   if (a[i] == "--exit-code") return exit_code = true;
   if (a[i] == "--watch") return watch = true;
   if (a[i] == "--all") return all_events = true;
+  if (a[i] == "--bootstrap") return bootstrap = true;
+  if (ssh.Take(a, i, "--ssh-")) return true;
   if (a[i] == "--notify-command" && has_value) {
     return notify_command = a[++i], true;
   }

@@ -26,6 +26,27 @@ namespace cairn::cli {
 // plan --detailed-exitcode, drift --exit-code: changes, or drift, found.
 inline constexpr int kExitChanges = 2;
 
+// How `cairn bootstrap` reaches hosts, also given to `cairn apply
+// --bootstrap` (with --ssh-user, --ssh-key and --ssh-port there).
+struct BootstrapFlags {
+  std::string user = "root";
+  std::string key;
+  int port = 22;
+  std::string known_hosts;
+  bool accept_new = false;
+  // The agent's .deb; empty: found (PackagePath).
+  std::string package;
+  // bootstrap only: --upgrade, and --timeout for the agent to answer.
+  bool upgrade = false;
+  int timeout = 60;
+
+  // Consumes a[i] (and its value) when it is one of these flags, the user,
+  // key and port ones written with `prefix` ("--" or "--ssh-"); --upgrade
+  // and --timeout only when `prefix` is "--".
+  bool Take(const std::vector<std::string>& a, size_t& i,
+            std::string_view prefix);
+};
+
 // Flags of plan, apply and drift besides the compile flags.
 struct FleetFlags {
   std::vector<std::string> hosts, tags, zones;
@@ -44,6 +65,8 @@ struct FleetFlags {
   // apply
   bool yes = false;
   int limit = 20;
+  bool bootstrap = false;
+  BootstrapFlags ssh;
   // drift
   bool exit_code = false;
   bool watch = false;
@@ -79,6 +102,12 @@ struct Fleet {
 // agents are not) and the vault's warning W0003 is not shown.
 absl::StatusOr<Fleet> Load(CompileFlags flags, const FleetFlags& f,
                            bool without_secrets = false);
+
+// Bootstraps the agent of every target of `fleet` (cli/bootstrap.cc): with
+// `trust_answering`, only of those whose agent does not answer. Prints each
+// step as it ends and one line per host on stderr; returns how many failed.
+int BootstrapTargets(const Fleet& fleet, const BootstrapFlags& flags,
+                     bool trust_answering, int parallelism);
 
 // Prints "cairn COMMAND: WHAT" on stderr and returns `code`.
 int Fail(const char* command, const std::string& what,

@@ -28,7 +28,8 @@ Commands:
                      --tag TAG, --out FILE, --json, --detailed-exitcode)
   apply PLANFILE|PATH...
                      apply a saved plan exactly, or plan, confirm and apply
-                     (--yes, --host NAME, --tag TAG, -v)
+                     (--yes, --host NAME, --tag TAG, -v; --bootstrap
+                     enrols hosts whose agent does not answer first)
   drift PATH...      how hosts drifted from what was applied, as their
                      agents noticed (--host NAME, --tag TAG, --json,
                      --exit-code, --watch, --notify-command CMD)
@@ -36,6 +37,10 @@ Commands:
   history            past applies (--host NAME, --limit N)
   graph PATH...      the apply order of each host's resources as Graphviz
                      DOT (--host NAME)
+  bootstrap HOST PATH... | ADDRESS | --all PATH...
+                     install and enrol the agent over SSH on a host with
+                     only sshd and a key (--user USER, --key FILE, --port N,
+                     --known-hosts FILE, --accept-new, --upgrade)
   ca init DIR        make the fleet's certificate authority (mutual TLS)
   ca issue DIR NAME  issue NAME.pem/NAME.key (--address IP, --client)
   agent VERB         one cairn-agent directly: facts, status, check, apply,
@@ -46,7 +51,7 @@ Commands:
                      encrypt-string ("cairn vault help" for more)
   help               show this text
 
-check, compile, graph, plan, apply, drift and agent take: -p NAME=VALUE, --params-file FILE,
+check, compile, graph, plan, apply, drift, bootstrap and agent take: -p NAME=VALUE, --params-file FILE,
 --vault-password-file FILE (or CAIRN_VAULT_PASSWORD), --module-path DIR.
 
 Exit status: 0 success, 1 mistakes found, 2 bad usage or unreadable input.
@@ -73,6 +78,7 @@ int main(int argc, char** argv) {
   if (command == "graph") return cairn::cli::Graph(args);
   if (command == "ca") return cairn::cli::Ca(args);
   if (command == "agent") return cairn::cli::Agent(args);
+  if (command == "bootstrap") return cairn::cli::Bootstrap(args);
   if (command == "plan") return cairn::cli::Plan(args);
   if (command == "apply") return cairn::cli::Apply(args);
   if (command == "drift") return cairn::cli::Drift(args);

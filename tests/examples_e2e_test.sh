@@ -14,28 +14,29 @@
 # takes the vault's password, a backup reaches the restic repository, and a
 # second apply changes nothing.
 #
+# The VPS starts blank, as a provider delivers it: sshd and root's key,
+# nothing of the agent (fleet.sh blank purges even its libraries). The first
+# `cairn apply --bootstrap` enrols its agent over SSH and applies.
+#
 # The drill, as in the Flus post-mortem (a mail server lost in a fire): h1 is
 # destroyed (killed, its disk and kernel state gone) and a blank one boots in
-# its place, with the agent installed as a machine image would have it and
-# the certificates restored as from a backup; one command, `cairn apply`,
-# brings it back to the catalog. Its time is printed.
+# its place with the certificates restored as from a backup; one command,
+# `cairn apply --bootstrap`, enrols its agent and brings it back to the
+# catalog. Its time is printed.
 #
-# Usage: examples_e2e_test.sh CAIRN CAIRN_AGENT UNIT_FILE EXAMPLE_DIR
+# Usage: examples_e2e_test.sh CAIRN AGENT_DEB EXAMPLE_DIR
 # shellcheck disable=SC2154
 set -uo pipefail
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export LC_ALL=C
 
 cairn="$(realpath "$1")"
-agent_bin="$(realpath "$2")"
-unit_file="$(realpath "$3")"
-example="$(realpath "$4")"
+deb="$(realpath "$2")"
+example="$(realpath "$3")"
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 hosts="$here/hosts"
 # shellcheck source=hosts/testlib.sh
 source "$hosts/testlib.sh"
-# shellcheck source=hosts/agents.sh
-source "$hosts/agents.sh"
 # shellcheck source=hosts/knot.sh
 source "$hosts/knot.sh"
 
@@ -106,7 +107,11 @@ pass "the catalog installs ${#packages[@]} packages"
 # The Internet: those packages and their dependencies, from Debian's mirror.
 rootfs="$("$hosts/rootfs.sh")" || fatal "rootfs.sh failed"
 t0="$(now)"
-mapfile -t debs < <("$hosts/apt_repo.sh" fetch "$rootfs" "${packages[@]}")
+# The VPS is blank as a provider delivers it (fleet.sh blank): the agent's
+# libraries come from the mirror too, when bootstrap installs its package.
+mapfile -t runtime < <("$hosts/fleet.sh" agent-runtime)
+mapfile -t debs < <("$hosts/apt_repo.sh" fetch --absent "${runtime[*]}" "$rootfs" \
+  "${packages[@]}" "${runtime[@]}")
 ((${#debs[@]} > 0)) || fatal "apt_repo.sh fetch found nothing"
 "$hosts/apt_repo.sh" build "$work/repo" "${debs[@]}" >/dev/null || fatal "apt_repo.sh build failed"
 pass "a local repository of ${#debs[@]} packages ($(elapsed "$t0" "$(now)") s)"
@@ -115,13 +120,11 @@ pass "a local repository of ${#debs[@]} packages ($(elapsed "$t0" "$(now)") s)"
 # shellcheck disable=SC1091
 source "$fleet/fleet.env"
 
-"$cairn" ca init "$work/ca" 2>/dev/null || fatal "cairn ca init failed"
-"$cairn" ca issue "$work/ca" dropit --address "$FLEET_ADDR_h1" 2>/dev/null ||
-  fatal "cairn ca issue dropit failed"
-"$cairn" ca issue "$work/ca" controller --client 2>/dev/null ||
+# The fleet's CA where the configuration's tls_dir points: bootstrap signs
+# each host's request with it.
+"$cairn" ca init "$config/tls" 2>/dev/null || fatal "cairn ca init failed"
+"$cairn" ca issue "$config/tls" controller --client 2>/dev/null ||
   fatal "cairn ca issue controller failed"
-mkdir -m 700 "$config/tls"
-cp "$work/ca/ca.pem" "$work/ca/controller.pem" "$work/ca/controller.key" "$config/tls/"
 
 # certbot's output, which the configuration expects and does not make.
 openssl req -x509 -newkey rsa:2048 -nodes -days 7 -subj /CN=dropit-app.fr \
@@ -129,16 +132,16 @@ openssl req -x509 -newkey rsa:2048 -nodes -days 7 -subj /CN=dropit-app.fr \
   -keyout "$work/privkey.pem" -out "$work/fullchain.pem" 2>/dev/null ||
   fatal "openssl could not make a certificate"
 
-# What a provider's image or a first boot gives the VPS: the agent, the
-# package mirror, the certificates.
+# What a provider gives the VPS: sshd with root's key and nothing of the
+# agent; the package mirror; certbot's certificates (from a backup). The
+# agent comes from `cairn apply --bootstrap`.
 prepare_vps() {
-  install_agent "$fleet" h1 dropit "$agent_bin" "$unit_file" "$work/ca" >/dev/null 2>&1 &&
+  "$hosts/fleet.sh" blank "$fleet" h1 &&
     "$hosts/apt_repo.sh" configure "$fleet" h1 "$work/repo" &&
     "$hosts/fleet.sh" cp "$fleet" h1 "$work/fullchain.pem" \
       /etc/letsencrypt/live/dropit-app.fr/fullchain.pem 644 &&
     "$hosts/fleet.sh" cp "$fleet" h1 "$work/privkey.pem" \
-      /etc/letsencrypt/live/dropit-app.fr/privkey.pem 600 &&
-    wait_for 10 nc -z "$FLEET_ADDR_h1" 7443
+      /etc/letsencrypt/live/dropit-app.fr/privkey.pem 600
 }
 prepare_vps || fatal "preparing the VPS failed"
 
@@ -192,12 +195,18 @@ check_vps() { # LABEL
   expect_eq "$l: the database takes the vault's password" dropit "$pg"
 }
 
-# 1. The first apply.
+# How apply reaches a blank host: root's key, the hosts' known keys.
+bootstrap=(--bootstrap --package "$deb" --ssh-key "$FLEET_SSH_KEY"
+  --known-hosts "$FLEET_KNOWN_HOSTS")
+
+# 1. The first apply, from a blank VPS.
 t0="$(now)"
-run apply --yes
+run apply --yes "${bootstrap[@]}"
 t_apply="$(elapsed "$t0" "$(now)")"
 expect_eq "the first apply exits 0" 0 "$rc"
 [[ "$rc" == 0 ]] || echo "$out" | tail -n 60
+expect_contains "it enrolled the VPS's agent" "dropit: enrolled in" "$out"
+grep "^dropit: enrolled in" <<<"$out"
 expect_contains "it changed the VPS" "Apply: 1 of 1 hosts changed, 0 targets failed" "$out"
 expect_lacks "no secret in its output" "$db_password" "$out"
 expect_lacks "no TSIG secret in its output" "$tsig_secret" "$out"
@@ -230,15 +239,18 @@ expect_fails "the new VPS is blank" on h1 test -e /etc/nginx/nginx.conf
 prepare_vps || fatal "preparing the rebuilt VPS failed"
 t_ready="$(elapsed "$t0" "$(now)")"
 run plan --detailed-exitcode
-expect_eq "the plan sees a blank host (--detailed-exitcode 2)" 2 "$rc"
+expect_eq "the plan cannot reach the blank host's agent (exit 1)" 1 "$rc"
+expect_contains "the plan says it is unreachable" "UNREACHABLE" "$out"
 t0="$(now)"
-run apply --yes
+run apply --yes "${bootstrap[@]}"
 t_rebuild="$(elapsed "$t0" "$(now)")"
-expect_eq "one apply rebuilds it" 0 "$rc"
+expect_eq "one apply --bootstrap rebuilds it" 0 "$rc"
+expect_contains "apply --bootstrap enrolled the new VPS" "dropit: enrolled in" "$out"
+grep "^dropit: enrolled in" <<<"$out"
 [[ "$rc" == 0 ]] || echo "$out" | tail -n 60
 run plan --detailed-exitcode
 expect_eq "the rebuilt VPS matches the catalog" 0 "$rc"
 check_vps "rebuilt"
-echo "rebuild drill: blank host booted and agent up in $t_ready s; one apply back to the catalog in $t_rebuild s (first apply: $t_apply s)"
+echo "rebuild drill: blank host booted in $t_ready s; one apply --bootstrap (agent enrolled over SSH, then the catalog) in $t_rebuild s (first apply: $t_apply s)"
 
 summary

@@ -81,4 +81,7 @@ fi
 SCRIPT
 chmod 0755 "$root/DEBIAN/postinst" "$root/DEBIAN/prerm" "$root/DEBIAN/postrm"
 
-dpkg-deb --root-owner-group -Zxz --build "$root" "$out" >/dev/null
+# gzip rather than xz: a bootstrap of many hosts at once is bound by their
+# CPUs, and dpkg-deb unpacks gzip several times faster for a package about
+# twice the size (still a second or less over SFTP).
+dpkg-deb --root-owner-group -Zgzip -z9 --build "$root" "$out" >/dev/null

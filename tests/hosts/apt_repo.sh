@@ -7,13 +7,16 @@
 #       versions are listed, so a test can install 1.0 and then upgrade).
 #       cairn-test-hello installs /usr/bin/cairn-test-hello, which prints
 #       "cairn-test-hello VERSION". Indexed with apt-ftparchive (apt-utils).
-#   apt_repo.sh fetch ROOTFS PACKAGE...
+#   apt_repo.sh fetch [--absent "PKG..."] ROOTFS PACKAGE...
 #       Downloads from Debian's mirror (bookworm main, as the rootfs) the
 #       .deb files that installing PACKAGEs on ROOTFS needs — the packages
 #       and every dependency the rootfs lacks, without recommends — and
-#       prints their paths, one a line, for `build`. Cached under
-#       $CAIRN_TEST_CACHE (default /var/cache/cairn-test) by rootfs and
-#       package list; a killed run leaves no partial cache behind.
+#       prints their paths, one a line, for `build`. --absent (a
+#       space-separated list) computes that as if ROOTFS lacked those
+#       packages too, for hosts that purged them (fleet.sh blank): apt reads
+#       a copy of ROOTFS's dpkg status without their entries. Cached under
+#       $CAIRN_TEST_CACHE (default /var/cache/cairn-test) by rootfs, package
+#       list and absent list; a killed run leaves no partial cache behind.
 #   apt_repo.sh configure FLEET_DIR HOST REPO
 #       Copies REPO into HOST at /srv/cairn-test-repo, points apt at it
 #       (/etc/apt/sources.list.d/cairn-test.list, [trusted=yes]: unsigned)
@@ -75,13 +78,43 @@ cmd_build() {
   chmod -R a+rX "$repo"
 }
 
+# Writes to stdout the dpkg status file STATUS without the entries of the
+# packages named in ABSENT (space-separated): what apt sees on a host that
+# purged them.
+status_without() {  # STATUS ABSENT
+  awk -v absent="$2" '
+    BEGIN {
+      RS = ""; ORS = "\n\n"
+      n = split(absent, names, " ")
+      for (i = 1; i <= n; i++) gone[names[i]] = 1
+    }
+    {
+      name = ""
+      nlines = split($0, lines, "\n")
+      for (i = 1; i <= nlines; i++)
+        if (lines[i] ~ /^Package: /) { name = substr(lines[i], 10); break }
+      if (!(name in gone)) print
+    }' "$1"
+}
+
 cmd_fetch() {
-  (($# >= 2)) || die "usage: apt_repo.sh fetch ROOTFS PACKAGE..."
+  local absent=()
+  if [[ "${1:-}" == --absent ]]; then
+    (($# >= 2)) || die "usage: apt_repo.sh fetch [--absent \"PKG...\"] ROOTFS PACKAGE..."
+    read -r -a absent <<<"$2"
+    shift 2
+  fi
+  (($# >= 2)) || die "usage: apt_repo.sh fetch [--absent \"PKG...\"] ROOTFS PACKAGE..."
   local rootfs="$1"
   shift
   [[ -f "$rootfs/var/lib/dpkg/status" ]] || die "$rootfs is not a root filesystem"
   local cache="${CAIRN_TEST_CACHE:-/var/cache/cairn-test}" key
-  key="$( (echo "$rootfs"; printf '%s\n' "$@" | sort -u) | sha256sum | cut -c1-16)"
+  # Without --absent the key is what it always was, so caches stay valid.
+  key="$( (
+    echo "$rootfs"
+    printf '%s\n' "$@" | sort -u
+    ((${#absent[@]} == 0)) || { echo --absent; printf '%s\n' "${absent[@]}" | sort -u; }
+  ) | sha256sum | cut -c1-16)"
   local final="$cache/debs-$key"
   mkdir -p "$cache"
   exec 8>"$final.lock"
@@ -92,9 +125,14 @@ cmd_fetch() {
     tmp="$(mktemp -d "$final.tmp.XXXXXX")"
     mkdir -p "$tmp/lists/partial" "$tmp/archives/partial"
     echo "deb http://deb.debian.org/debian bookworm main" >"$tmp/sources.list"
+    local status="$rootfs/var/lib/dpkg/status"
+    if ((${#absent[@]} > 0)); then
+      status_without "$status" "${absent[*]}" >"$tmp/status"
+      status="$tmp/status"
+    fi
     local apt=(apt-get -q -o Dir::Etc::SourceList="$tmp/sources.list"
       -o Dir::Etc::SourceParts=/nonexistent -o Dir::State::Lists="$tmp/lists"
-      -o Dir::State::status="$rootfs/var/lib/dpkg/status"
+      -o Dir::State::status="$status"
       -o Dir::Cache::archives="$tmp/archives" -o Dir::Cache::pkgcache=""
       -o Dir::Cache::srcpkgcache="" -o Debug::NoLocking=1
       -o APT::Install-Recommends=0 -o APT::Sandbox::User=root)
@@ -133,7 +171,7 @@ main() {
     build) cmd_build "$@" ;;
     fetch) cmd_fetch "$@" ;;
     configure) cmd_configure "$@" ;;
-    *) sed -n '2,22s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2; exit 2 ;;
+    *) sed -n '2,24s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2; exit 2 ;;
   esac
 }
 

@@ -7,6 +7,10 @@
 #                                      namespace gone) and boot a blank one in
 #                                      its place: same name, address and SSH
 #                                      host keys, nothing else
+#   fleet.sh blank DIR HOST...         purge from HOSTs what only cairn-agent
+#                                      needs (AGENT_RUNTIME below), as on a
+#                                      fresh machine with openssh-server only
+#   fleet.sh agent-runtime             print those packages, one a line
 #   fleet.sh exec DIR HOST CMD...      run CMD as root inside HOST (stdin passes)
 #   fleet.sh cp DIR HOST SRC DEST [MODE]  copy a file into HOST (mode of SRC)
 #   fleet.sh addr HOST                 print HOST's address (h3 -> 10.200.0.3)
@@ -34,6 +38,14 @@
 # before boot. DIR/hI/console.log has the host's console; DIR/fleet.env
 # describes the fleet for test code (FLEET_HOSTS, FLEET_ADDR_hI, FLEET_PID_hI).
 #
+# The rootfs carries the agent's runtime libraries so that tests can copy the
+# agent binary in. blank takes them out of a booted host (dpkg --purge in its
+# overlay only; ~0.7 s, hosts in parallel), so that installing the agent's
+# .deb must fetch them: pair it with
+#   apt_repo.sh fetch --absent "$(fleet.sh agent-runtime)" ROOTFS $(fleet.sh agent-runtime)
+# and apt_repo.sh build/configure. rebuild boots the rootfs again, libraries
+# included: blank the host again after it.
+#
 # Environment: FLEET_ROOTFS (default: what rootfs.sh prints),
 # FLEET_BOOT_TIMEOUT (s, default 60), FLEET_STOP_TIMEOUT (s, default 10).
 # Needs root, systemd-container, iproute2, util-linux, openssh-client.
@@ -50,6 +62,17 @@ readonly OWNER=/run/cairn-test/fleet
 # The environment commands see inside a host: a root login's, not the caller's.
 readonly HOST_ENV=(env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
   HOME=/root USER=root LOGNAME=root LANG=C.UTF-8 TERM=dumb)
+
+# What the rootfs has only for cairn-agent (rootfs.sh installs them so that a
+# copied binary runs): its shared libraries and their dependencies that
+# nothing else installed needs. `apt-cache rdepends --installed` in a host
+# shows none of them is needed by anything outside this list, and after they
+# are purged `apt-get autoremove` has nothing left to remove. When rootfs.sh
+# or the agent's links change, check again.
+readonly AGENT_RUNTIME=(
+  libgrpc++1.51 libgrpc29 libprotoc32 libprotobuf32 libabsl20220623
+  libre2-9 libc-ares2
+)
 
 die() { echo "fleet.sh: $*" >&2; exit 1; }
 log() { echo "fleet.sh: $*" >&2; }
@@ -487,6 +510,29 @@ cmd_rebuild() {
     "$dir/fleet.env"
 }
 
+cmd_blank() {
+  (($# >= 2)) || die "usage: fleet.sh blank DIR HOST..."
+  local dir="$1" host leader pids=() i rc=0
+  shift
+  local hosts=("$@")
+  for host in "${hosts[@]}"; do
+    leader="$(leader_of "$dir" "$host")"
+    # dpkg, not apt-get: no package lists needed, and it refuses to remove a
+    # package something installed still depends on, so a list gone stale
+    # fails loudly rather than breaking the host.
+    nsenter -t "$leader" -a "${HOST_ENV[@]}" dpkg --purge "${AGENT_RUNTIME[@]}" \
+      >"$dir/$host/blank.log" 2>&1 &
+    pids+=($!)
+  done
+  for i in "${!pids[@]}"; do
+    wait "${pids[$i]}" && continue
+    rc=1
+    log "${hosts[$i]}: dpkg --purge failed:"
+    cat "$dir/${hosts[$i]}/blank.log" >&2
+  done
+  return "$rc"
+}
+
 cmd_exec() {
   (($# >= 3)) || die "usage: fleet.sh exec DIR HOST CMD..."
   local dir="$1" host="$2" leader
@@ -515,11 +561,13 @@ main() {
     up) cmd_up "$@" ;;
     down) cmd_down "$@" ;;
     rebuild) cmd_rebuild "$@" ;;
+    blank) cmd_blank "$@" ;;
+    agent-runtime) printf '%s\n' "${AGENT_RUNTIME[@]}" ;;
     exec) cmd_exec "$@" ;;
     cp) cmd_cp "$@" ;;
     addr) (($# == 1)) || die "usage: fleet.sh addr HOST"; echo "$NET.$(host_index "$1")" ;;
     pid) (($# == 2)) || die "usage: fleet.sh pid DIR HOST"; leader_of "$1" "$2" ;;
-    *) sed -n '2,13s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2; exit 2 ;;
+    *) sed -n '2,17s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2; exit 2 ;;
   esac
 }
 

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The test hosts work: two booted Debian hosts come up, run systemd and sshd,
 # are isolated from each other (nftables in one does not touch the other),
-# install a package from the local apt repository, and leave nothing behind
-# when torn down. Needs root and tools/setup's packages: when something is
+# install a package from the local apt repository, are rebuilt and made
+# blank (fleet.sh blank), and leave nothing behind when torn down. Needs root and tools/setup's packages: when something is
 # missing the test fails, it never skips.
 # FLEET_* variables come from the fleet.env that fleet.sh up writes.
 # shellcheck disable=SC2154
@@ -116,6 +116,18 @@ expect_eq "the rebuilt h2 has its name" h2 "$(on h2 hostname 2>&1)"
 expect_ok "the rebuilt h2 is booted" on h2 systemctl is-system-running --wait
 expect_ok "the rebuilt h2 answers on its address" nc -z -w 2 "$FLEET_ADDR_h2" 22
 expect_ok "h1 lived through it" on h1 test -x /usr/bin/cairn-test-hello
+
+# A blank host: the agent's runtime libraries purged, nothing else orphaned,
+# sshd untouched; blanking again changes nothing.
+expect_ok "fleet.sh blank h2" fleet blank "$fleet" h2
+for p in $(fleet agent-runtime); do
+  expect_fails "blank h2 lacks $p" on h2 dpkg-query -W "$p"
+done
+expect_eq "blank h2: nothing left to autoremove" "" \
+  "$(on h2 apt-get -s autoremove 2>&1 | grep '^Remv')"
+expect_eq "blank h2: sshd is active" active "$(on h2 systemctl is-active ssh 2>&1)"
+expect_ok "fleet.sh blank h2 again" fleet blank "$fleet" h2
+expect_ok "h1 still has the libraries" on h1 dpkg-query -W libgrpc29
 
 # Teardown leaves nothing: no namespaces, links, processes, mounts, cgroups.
 t0="$(now)"
